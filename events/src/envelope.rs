@@ -1,0 +1,187 @@
+//! The envelope: bookkeeping around a domain fact, and its stored byte form.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use ulid::Ulid;
+
+use crate::event::Event;
+use crate::upcast;
+
+/// A SHA-256 digest, written as lowercase hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Hash(pub [u8; 32]);
+
+impl Hash {
+    /// The hash that precedes the first event.
+    pub const ZERO: Hash = Hash([0; 32]);
+
+    /// The chain link: SHA-256 over the previous hash and the event's stored bytes.
+    pub fn link(prev: &Hash, body: &[u8]) -> Hash {
+        let mut h = Sha256::new();
+        h.update(prev.0);
+        h.update(body);
+        Hash(h.finalize().into())
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    pub fn from_hex(s: &str) -> Option<Hash> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s, &mut out).ok()?;
+        Some(Hash(out))
+    }
+}
+
+impl std::fmt::Debug for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_hex())
+    }
+}
+
+impl std::fmt::Display for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.to_hex())
+    }
+}
+
+impl Serialize for Hash {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <&str>::deserialize(d)?;
+        Hash::from_hex(s).ok_or_else(|| D::Error::custom("hash must be 64 hex digits"))
+    }
+}
+
+/// One event as the log holds it: the domain fact and who, when, where and in which order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// 1-based, gap-free position in the whole log.
+    pub position: u64,
+    pub id: Ulid,
+    pub stream: String,
+    /// The stream's version once this event is in it (its first event makes it 1).
+    pub stream_version: u64,
+    /// Who did it, from the authenticated token (or the CLI's `--actor`).
+    pub actor: String,
+    /// When the log recorded it; never decreases along the log, so "as of an instant" is a
+    /// prefix of the log.
+    pub recorded_at: DateTime<Utc>,
+    /// When it happened, as the user said (defaults to the day it was recorded).
+    pub occurred_on: NaiveDate,
+    /// Schema version of the payload as it was written.
+    pub schema: u32,
+    pub prev_hash: Hash,
+    pub hash: Hash,
+    pub event: Event,
+}
+
+/// The stored body: every envelope field but `hash`, which is computed over these bytes.
+#[derive(Serialize)]
+struct BodyOut<'a> {
+    position: u64,
+    id: Ulid,
+    stream: &'a str,
+    stream_version: u64,
+    actor: &'a str,
+    recorded_at: DateTime<Utc>,
+    occurred_on: NaiveDate,
+    schema: u32,
+    prev_hash: Hash,
+    kind: &'static str,
+    event: &'a Event,
+}
+
+#[derive(Deserialize)]
+struct BodyIn<'a> {
+    position: u64,
+    id: Ulid,
+    stream: String,
+    stream_version: u64,
+    actor: String,
+    recorded_at: DateTime<Utc>,
+    occurred_on: NaiveDate,
+    schema: u32,
+    prev_hash: Hash,
+    #[serde(borrow)]
+    kind: &'a str,
+    #[serde(borrow)]
+    event: &'a RawValue,
+}
+
+/// Why stored bytes could not be turned back into an envelope.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("stored value is shorter than its hash")]
+    Truncated,
+    #[error("stored body is not a valid envelope: {0}")]
+    Body(#[from] serde_json::Error),
+    #[error("{0}")]
+    Upcast(String),
+}
+
+/// Encodes an envelope's body (everything but its hash) to the bytes that are hashed.
+pub fn encode_body(env: &Envelope) -> Vec<u8> {
+    let body = BodyOut {
+        position: env.position,
+        id: env.id,
+        stream: &env.stream,
+        stream_version: env.stream_version,
+        actor: &env.actor,
+        recorded_at: env.recorded_at,
+        occurred_on: env.occurred_on,
+        schema: env.schema,
+        prev_hash: env.prev_hash,
+        kind: env.event.kind(),
+        event: &env.event,
+    };
+    // Serializing plain data to a Vec cannot fail.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// The stored value: the 32-byte hash followed by the body it was computed over.
+pub fn encode_stored(hash: &Hash, body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(32 + body.len());
+    v.extend_from_slice(&hash.0);
+    v.extend_from_slice(body);
+    v
+}
+
+/// Splits a stored value into its hash and body.
+pub fn split_stored(stored: &[u8]) -> Result<(Hash, &[u8]), DecodeError> {
+    if stored.len() < 32 {
+        return Err(DecodeError::Truncated);
+    }
+    let mut h = [0u8; 32];
+    h.copy_from_slice(&stored[..32]);
+    Ok((Hash(h), &stored[32..]))
+}
+
+/// Decodes a stored value, upcasting an old payload schema to today's shape.
+pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
+    let (hash, body) = split_stored(stored)?;
+    let b: BodyIn = serde_json::from_slice(body)?;
+    let event = upcast::upcast(b.kind, b.schema, b.event).map_err(DecodeError::Upcast)?;
+    Ok(Envelope {
+        position: b.position,
+        id: b.id,
+        stream: b.stream,
+        stream_version: b.stream_version,
+        actor: b.actor,
+        recorded_at: b.recorded_at,
+        occurred_on: b.occurred_on,
+        schema: b.schema,
+        prev_hash: b.prev_hash,
+        hash,
+        event,
+    })
+}

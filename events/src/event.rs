@@ -1,0 +1,432 @@
+//! The domain facts Trellis records, one past-tense variant each.
+//!
+//! Payloads hold only the domain fact; position, id, actor, clocks and hash links live in the
+//! [`Envelope`](crate::Envelope). Every variant has a stable type name (its serde tag) and a
+//! schema version ([`Event::schema`]); when a payload's shape changes, bump its version and
+//! teach [`crate::upcast`] to lift the old shape, so old events are upcast on read and never
+//! rewritten.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// Kinds of org unit; the tree is state → district → school.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    State,
+    District,
+    School,
+}
+
+/// The plan-do-study-act phase of an improvement cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Plan,
+    Do,
+    Study,
+    Act,
+}
+
+impl Phase {
+    /// The phase that follows this one; `act` leads back to `plan`.
+    pub fn next(self) -> Phase {
+        match self {
+            Phase::Plan => Phase::Do,
+            Phase::Do => Phase::Study,
+            Phase::Study => Phase::Act,
+            Phase::Act => Phase::Plan,
+        }
+    }
+}
+
+/// What a course correction changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentKind {
+    Policy,
+    Program,
+    Personnel,
+    Timeline,
+    Resources,
+    Other,
+}
+
+/// The non-accountable parts of a RACI assignment (the accountable person is held on the
+/// goal or milestone itself and changes only through a reassignment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RaciRole {
+    Responsible,
+    Consulted,
+    Informed,
+}
+
+/// A goal or a milestone of a cycle, the two things people are accountable for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum ItemRef {
+    Goal(String),
+    Milestone(String),
+}
+
+/// A goal's quantitative measure: what is counted, in what unit, from where to where.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MeasureDef {
+    pub name: String,
+    pub unit: String,
+    pub baseline: f64,
+    pub target: f64,
+}
+
+/// A target level on a rubric indicator ("reach getting_better on 3a").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndicatorTarget {
+    pub indicator: String,
+    pub level: String,
+}
+
+/// Who decides what, in an operational agreement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionRight {
+    pub decision: String,
+    pub who: String,
+}
+
+/// One action step of a strategic plan (seed 004).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionStep {
+    pub action: String,
+    #[serde(default)]
+    pub learning_needs: Vec<String>,
+    #[serde(default)]
+    pub resources: Vec<String>,
+    #[serde(default)]
+    pub progress_indicators: Vec<String>,
+    #[serde(default)]
+    pub accountable: Option<String>,
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
+}
+
+/// Every fact Trellis records. The serde tag is the stable type name stored in the log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    // --- org tree, people and roles (seed 000) ---
+    OrgUnitRegistered {
+        org: String,
+        kind: OrgKind,
+        name: String,
+        parent: Option<String>,
+    },
+    PersonAdded {
+        person: String,
+        name: String,
+        #[serde(default)]
+        email: Option<String>,
+    },
+    /// A role in an org unit with its written definition of success, its "why" and the
+    /// measure it connects to. Defining an existing role again is a new version of it.
+    RoleDefined {
+        org: String,
+        role: String,
+        title: String,
+        success: String,
+        why: String,
+        measure: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    RoleAssigned {
+        org: String,
+        role: String,
+        person: String,
+    },
+    RoleReleased {
+        org: String,
+        role: String,
+        person: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+
+    // --- shared vision (seed 003) ---
+    VisionAdopted {
+        org: String,
+        version: u32,
+        statement: String,
+        portrait: Vec<String>,
+    },
+    VisionReviewed {
+        org: String,
+        version: u32,
+        participants: Vec<String>,
+        notes: String,
+    },
+    VisionRevised {
+        org: String,
+        version: u32,
+        statement: String,
+        portrait: Vec<String>,
+        reason: String,
+    },
+
+    // --- next steps (seed 004) ---
+    AgreementRecorded {
+        org: String,
+        version: u32,
+        how_we_work: String,
+        decision_rights: Vec<DecisionRight>,
+    },
+    StrategicPlanRecorded {
+        org: String,
+        version: u32,
+        focus: String,
+        steps: Vec<ActionStep>,
+        celebrate_success: String,
+    },
+
+    // --- rubrics and ratings (seeds 001, 002) ---
+    RubricAdopted {
+        org: String,
+        rubric: String,
+        version: u32,
+    },
+    IndicatorRated {
+        org: String,
+        rubric: String,
+        rubric_version: u32,
+        indicator: String,
+        level: String,
+        evidence: String,
+        #[serde(default)]
+        cycle: Option<String>,
+    },
+
+    // --- improvement cycles ---
+    CycleOpened {
+        cycle: String,
+        org: String,
+        title: String,
+        rubric: String,
+        rubric_version: u32,
+        focus: Vec<String>,
+        lead: String,
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+    },
+    CyclePhaseChanged {
+        cycle: String,
+        from: Phase,
+        to: Phase,
+    },
+    CycleClosed {
+        cycle: String,
+        summary: String,
+    },
+    GoalSet {
+        cycle: String,
+        goal: String,
+        statement: String,
+        #[serde(default)]
+        target: Option<IndicatorTarget>,
+        #[serde(default)]
+        measure: Option<MeasureDef>,
+        due_on: NaiveDate,
+        accountable: String,
+        #[serde(default)]
+        serves: Option<String>,
+    },
+    /// A goal's new values; the old ones stay in the earlier events.
+    GoalRevised {
+        cycle: String,
+        goal: String,
+        statement: String,
+        #[serde(default)]
+        target: Option<IndicatorTarget>,
+        #[serde(default)]
+        measure: Option<MeasureDef>,
+        due_on: NaiveDate,
+        #[serde(default)]
+        serves: Option<String>,
+        reason: String,
+    },
+    GoalMet {
+        cycle: String,
+        goal: String,
+        evidence: String,
+    },
+    GoalDropped {
+        cycle: String,
+        goal: String,
+        reason: String,
+    },
+    MilestonePlanned {
+        cycle: String,
+        goal: String,
+        milestone: String,
+        title: String,
+        due_on: NaiveDate,
+        accountable: String,
+        measure: String,
+    },
+    MilestoneRescheduled {
+        cycle: String,
+        milestone: String,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: String,
+    },
+    MilestoneReached {
+        cycle: String,
+        milestone: String,
+        evidence: String,
+    },
+    MilestoneMissed {
+        cycle: String,
+        milestone: String,
+        reason: String,
+    },
+    /// An interim data point of a goal's measure; its date is the envelope's `occurred_on`.
+    MeasureRecorded {
+        cycle: String,
+        goal: String,
+        value: f64,
+        source: String,
+    },
+    RaciAssigned {
+        cycle: String,
+        item: ItemRef,
+        role: RaciRole,
+        person: String,
+    },
+    AccountableReassigned {
+        cycle: String,
+        item: ItemRef,
+        from: String,
+        to: String,
+        reason: String,
+    },
+    AdjustmentLogged {
+        cycle: String,
+        adjustment: String,
+        kind: AdjustmentKind,
+        what_changed: String,
+        why: String,
+        #[serde(default)]
+        touches: Option<ItemRef>,
+        decided_by: String,
+    },
+    CelebrationLogged {
+        cycle: String,
+        celebration: String,
+        what: String,
+        #[serde(default)]
+        item: Option<ItemRef>,
+        participants: Vec<String>,
+    },
+    ReflectionAnswered {
+        cycle: String,
+        question: String,
+        answer: String,
+    },
+    ReflectionRevised {
+        cycle: String,
+        question: String,
+        answer: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+
+    // --- corrections ---
+    /// Retracts the event at `position`: views ignore it from here on, the log keeps both.
+    EventRetracted {
+        position: u64,
+        reason: String,
+    },
+}
+
+impl Event {
+    /// The stable type name, as stored in the log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::OrgUnitRegistered { .. } => "org_unit_registered",
+            Event::PersonAdded { .. } => "person_added",
+            Event::RoleDefined { .. } => "role_defined",
+            Event::RoleAssigned { .. } => "role_assigned",
+            Event::RoleReleased { .. } => "role_released",
+            Event::VisionAdopted { .. } => "vision_adopted",
+            Event::VisionReviewed { .. } => "vision_reviewed",
+            Event::VisionRevised { .. } => "vision_revised",
+            Event::AgreementRecorded { .. } => "agreement_recorded",
+            Event::StrategicPlanRecorded { .. } => "strategic_plan_recorded",
+            Event::RubricAdopted { .. } => "rubric_adopted",
+            Event::IndicatorRated { .. } => "indicator_rated",
+            Event::CycleOpened { .. } => "cycle_opened",
+            Event::CyclePhaseChanged { .. } => "cycle_phase_changed",
+            Event::CycleClosed { .. } => "cycle_closed",
+            Event::GoalSet { .. } => "goal_set",
+            Event::GoalRevised { .. } => "goal_revised",
+            Event::GoalMet { .. } => "goal_met",
+            Event::GoalDropped { .. } => "goal_dropped",
+            Event::MilestonePlanned { .. } => "milestone_planned",
+            Event::MilestoneRescheduled { .. } => "milestone_rescheduled",
+            Event::MilestoneReached { .. } => "milestone_reached",
+            Event::MilestoneMissed { .. } => "milestone_missed",
+            Event::MeasureRecorded { .. } => "measure_recorded",
+            Event::RaciAssigned { .. } => "raci_assigned",
+            Event::AccountableReassigned { .. } => "accountable_reassigned",
+            Event::AdjustmentLogged { .. } => "adjustment_logged",
+            Event::CelebrationLogged { .. } => "celebration_logged",
+            Event::ReflectionAnswered { .. } => "reflection_answered",
+            Event::ReflectionRevised { .. } => "reflection_revised",
+            Event::EventRetracted { .. } => "event_retracted",
+        }
+    }
+
+    /// The schema version of this event type's payload as written today.
+    pub fn schema(&self) -> u32 {
+        1
+    }
+
+    /// The cycle this fact belongs to, if any.
+    pub fn cycle(&self) -> Option<&str> {
+        match self {
+            Event::IndicatorRated { cycle, .. } => cycle.as_deref(),
+            Event::CycleOpened { cycle, .. }
+            | Event::CyclePhaseChanged { cycle, .. }
+            | Event::CycleClosed { cycle, .. }
+            | Event::GoalSet { cycle, .. }
+            | Event::GoalRevised { cycle, .. }
+            | Event::GoalMet { cycle, .. }
+            | Event::GoalDropped { cycle, .. }
+            | Event::MilestonePlanned { cycle, .. }
+            | Event::MilestoneRescheduled { cycle, .. }
+            | Event::MilestoneReached { cycle, .. }
+            | Event::MilestoneMissed { cycle, .. }
+            | Event::MeasureRecorded { cycle, .. }
+            | Event::RaciAssigned { cycle, .. }
+            | Event::AccountableReassigned { cycle, .. }
+            | Event::AdjustmentLogged { cycle, .. }
+            | Event::CelebrationLogged { cycle, .. }
+            | Event::ReflectionAnswered { cycle, .. }
+            | Event::ReflectionRevised { cycle, .. } => Some(cycle),
+            _ => None,
+        }
+    }
+}
+
+/// Stream names: one stream per aggregate, so optimistic concurrency guards exactly the
+/// facts a command decided on.
+pub mod stream {
+    pub fn org(id: &str) -> String {
+        format!("org-{id}")
+    }
+    pub fn person(id: &str) -> String {
+        format!("person-{id}")
+    }
+    pub fn cycle(id: &str) -> String {
+        format!("cycle-{id}")
+    }
+}

@@ -1,0 +1,26 @@
+//! Event types and the append-only, hash-chained log on sled.
+//!
+//! Everything Trellis knows is an [`Event`] in an [`Envelope`] at a position of the
+//! [`Log`]. The log is the only source of truth: projections are folds over it.
+//!
+//! # Layout
+//! - [`event`]: the domain facts, past-tense variants with stable type names.
+//! - [`envelope`]: bookkeeping around a fact, its stored bytes and the SHA-256 chain link.
+//! - [`upcast`]: reading payloads written under an older schema.
+//! - [`append`]: append requests, expected versions, idempotency, append errors.
+//! - [`log`]: the sled-backed log: one writer thread with group commit, lock-free readers,
+//!   live subscriptions.
+//! - [`verify`]: walking the chain to prove nothing was altered, removed or reordered.
+
+pub mod append;
+pub mod envelope;
+pub mod event;
+pub mod log;
+pub mod upcast;
+pub mod verify;
+
+pub use append::{Append, AppendError, Appended, Expected, NewEvent};
+pub use envelope::{Envelope, Hash};
+pub use event::*;
+pub use log::{Head, Log, LogError, Subscription};
+pub use verify::{Problem, Report};

@@ -1,0 +1,748 @@
+//! The append-only log on sled: one writer thread orders and group-commits appends; readers
+//! go straight to sled and see only what is durable.
+//!
+//! # Layout on disk
+//! `DIR/store/` is the sled database; its `log` tree holds, under one-byte prefixes,
+//! - `e` + position (u64 big-endian) → 32-byte hash ++ JSON body (see [`crate::envelope`]);
+//! - `s` + stream + `\0` + version (u64 big-endian) → position, the stream index;
+//! - `i` + idempotency key → the fingerprint and the original [`Appended`].
+//!
+//! All three go into one `sled::Batch`, so an append is atomic. `DIR/head` holds the last
+//! acknowledged position and hash, rewritten after every durable flush; on open, a sled
+//! store that holds less than `head` says is refused loudly instead of silently serving a
+//! shorter log (the guard against sled recovery dropping acknowledged data).
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{oneshot, watch};
+use ulid::Ulid;
+
+use crate::append::{validate, Append, AppendError, Appended};
+use crate::envelope::{decode_stored, encode_body, encode_stored, split_stored, DecodeError, Envelope, Hash};
+
+/// Most requests one group commit takes; bounds the latency a batch adds to its first caller.
+const MAX_BATCH: usize = 4096;
+
+/// Errors opening or reading the log.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("the store in {dir} is in use by another process (only one may hold it)")]
+    Locked { dir: PathBuf },
+    #[error("cannot open the store in {dir}: {reason}")]
+    Open { dir: PathBuf, reason: String },
+    #[error(
+        "the store in {dir} holds events up to position {found}, but {acknowledged} were \
+         acknowledged as durable: acknowledged events are missing (restore from a backup or \
+         export; nothing was changed)"
+    )]
+    LostAcknowledged {
+        dir: PathBuf,
+        acknowledged: u64,
+        found: u64,
+    },
+    #[error("event at position {position} does not match the hash recorded as acknowledged in {dir}/head")]
+    HeadMismatch { dir: PathBuf, position: u64 },
+    #[error("event at position {position} cannot be decoded: {source}")]
+    Decode {
+        position: u64,
+        #[source]
+        source: DecodeError,
+    },
+    #[error("storage error: {0}")]
+    Storage(#[from] sled::Error),
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The last durable event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// 0 when the log is empty.
+    pub position: u64,
+    pub hash: Hash,
+}
+
+mod keys {
+    pub const EVENT: u8 = b'e';
+    pub const STREAM: u8 = b's';
+    pub const IDEM: u8 = b'i';
+
+    pub fn event(pos: u64) -> [u8; 9] {
+        let mut k = [EVENT; 9];
+        k[1..].copy_from_slice(&pos.to_be_bytes());
+        k
+    }
+
+    pub fn event_pos(key: &[u8]) -> Option<u64> {
+        let b: [u8; 8] = key.get(1..9)?.try_into().ok()?;
+        Some(u64::from_be_bytes(b))
+    }
+
+    pub fn stream_prefix(stream: &str) -> Vec<u8> {
+        let mut k = Vec::with_capacity(stream.len() + 2);
+        k.push(STREAM);
+        k.extend_from_slice(stream.as_bytes());
+        k.push(0);
+        k
+    }
+
+    pub fn stream_entry(stream: &str, version: u64) -> Vec<u8> {
+        let mut k = stream_prefix(stream);
+        k.extend_from_slice(&version.to_be_bytes());
+        k
+    }
+
+    pub fn tail_u64(bytes: &[u8]) -> Option<u64> {
+        let start = bytes.len().checked_sub(8)?;
+        let b: [u8; 8] = bytes[start..].try_into().ok()?;
+        Some(u64::from_be_bytes(b))
+    }
+
+    pub fn idem(key: &str) -> Vec<u8> {
+        let mut k = Vec::with_capacity(key.len() + 1);
+        k.push(IDEM);
+        k.extend_from_slice(key.as_bytes());
+        k
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdemRecord {
+    fingerprint: String,
+    appended: Appended,
+}
+
+struct Request {
+    append: Append,
+    reply: oneshot::Sender<Result<Appended, AppendError>>,
+}
+
+struct Shared {
+    dir: PathBuf,
+    db: sled::Db,
+    tree: sled::Tree,
+    head_tx: watch::Sender<u64>,
+    sender: Option<mpsc::Sender<Request>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Closing the channel ends the writer; joining it makes sure its last flush is done
+        // and its handle on the store released before the caller reopens the directory.
+        self.sender.take();
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+        if let Err(e) = self.db.flush() {
+            tracing::error!(error = %e, "final flush of the log failed");
+        }
+    }
+}
+
+/// A handle on the log; cheap to clone, shared by all readers and appenders.
+#[derive(Clone)]
+pub struct Log {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log").field("dir", &self.shared.dir).finish()
+    }
+}
+
+impl Log {
+    /// Opens (or creates) the log in `dir`, checking it against the acknowledged head.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Log, LogError> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|source| LogError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let db = sled::Config::new()
+            .path(dir.join("store"))
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| classify_open_error(e, &dir))?;
+        let tree = db.open_tree("log")?;
+        let last = last_event(&tree)?;
+        let head = Head {
+            position: last.as_ref().map_or(0, |e| e.position),
+            hash: last.as_ref().map_or(Hash::ZERO, |e| e.hash),
+        };
+        let head_file = HeadFile::open(&dir)?;
+        check_against_head_file(&tree, &dir, head, head_file.read())?;
+
+        let (tx, rx) = mpsc::channel();
+        let (head_tx, _) = watch::channel(head.position);
+        let writer_state = Writer {
+            tree: tree.clone(),
+            db: db.clone(),
+            head,
+            last_recorded: last.map(|e| e.recorded_at),
+            versions: HashMap::new(),
+            ulids: ulid::Generator::new(),
+            head_file,
+            broken: None,
+        };
+        let publish_tx = head_tx.clone();
+        let writer = std::thread::Builder::new()
+            .name("trellis-log-writer".into())
+            .spawn(move || writer_state.run(rx, publish_tx))
+            .map_err(|source| LogError::Io {
+                path: dir.clone(),
+                source,
+            })?;
+        let shared = Shared {
+            dir,
+            db,
+            tree,
+            head_tx,
+            sender: Some(tx),
+            writer: Some(writer),
+        };
+        Ok(Log {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// The directory this log lives in.
+    pub fn dir(&self) -> &Path {
+        &self.shared.dir
+    }
+
+    /// Appends, answering once the events are durable.
+    pub async fn append(&self, append: Append) -> Result<Appended, AppendError> {
+        let rx = self.submit(append)?;
+        rx.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// Appends from a thread outside any async runtime, blocking until durable.
+    pub fn append_blocking(&self, append: Append) -> Result<Appended, AppendError> {
+        let rx = self.submit(append)?;
+        rx.blocking_recv().map_err(|_| AppendError::Closed)?
+    }
+
+    fn submit(
+        &self,
+        append: Append,
+    ) -> Result<oneshot::Receiver<Result<Appended, AppendError>>, AppendError> {
+        validate(&append)?;
+        let (reply, rx) = oneshot::channel();
+        let sender = self.shared.sender.as_ref().ok_or(AppendError::Closed)?;
+        sender
+            .send(Request { append, reply })
+            .map_err(|_| AppendError::Closed)?;
+        Ok(rx)
+    }
+
+    /// The last durable event (position 0 when the log is empty).
+    pub fn head(&self) -> Head {
+        let position = self.head_position();
+        // The hash is read from the store so that readers never share a lock with the writer.
+        let hash = self
+            .shared
+            .tree
+            .get(keys::event(position))
+            .ok()
+            .flatten()
+            .and_then(|v| split_stored(&v).ok().map(|(h, _)| h))
+            .unwrap_or(Hash::ZERO);
+        Head { position, hash }
+    }
+
+    /// The position of the last durable event; 0 for an empty log.
+    pub fn head_position(&self) -> u64 {
+        *self.shared.head_tx.borrow()
+    }
+
+    /// The event at `position`, if it is durable.
+    pub fn get(&self, position: u64) -> Result<Option<Envelope>, LogError> {
+        if position == 0 || position > self.head_position() {
+            return Ok(None);
+        }
+        match self.shared.tree.get(keys::event(position))? {
+            Some(v) => decode_stored(&v)
+                .map(Some)
+                .map_err(|source| LogError::Decode { position, source }),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` events from `from` (inclusive) on, in log order.
+    pub fn read(&self, from: u64, limit: usize) -> Result<Vec<Envelope>, LogError> {
+        self.iter(from).take(limit).collect()
+    }
+
+    /// Every durable event from `from` (inclusive) to the head as of this call.
+    pub fn iter(&self, from: u64) -> impl Iterator<Item = Result<Envelope, LogError>> {
+        self.iter_raw(from).map(|r| {
+            r.and_then(|(position, v)| {
+                decode_stored(&v).map_err(|source| LogError::Decode { position, source })
+            })
+        })
+    }
+
+    /// Like [`Log::iter`] but yields the stored bytes undecoded.
+    pub fn iter_raw(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), LogError>> {
+        let head = self.head_position();
+        let start = keys::event(from.max(1));
+        let end = keys::event(head);
+        let range = if from.max(1) > head {
+            // An empty range that sled accepts.
+            self.shared.tree.range(start..start)
+        } else {
+            self.shared.tree.range(start..=end)
+        };
+        range.map(|r| {
+            let (k, v) = r?;
+            let pos = keys::event_pos(&k).unwrap_or(0);
+            Ok((pos, v))
+        })
+    }
+
+    /// The events of one stream from version `from_version` (1-based, inclusive).
+    pub fn read_stream(&self, stream: &str, from_version: u64) -> Result<Vec<Envelope>, LogError> {
+        let head = self.head_position();
+        let prefix = keys::stream_prefix(stream);
+        let start = keys::stream_entry(stream, from_version.max(1));
+        let mut out = Vec::new();
+        for r in self.shared.tree.range(start..) {
+            let (k, v) = r?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let pos = keys::tail_u64(&v).unwrap_or(0);
+            if pos > head {
+                break;
+            }
+            if let Some(e) = self.get(pos)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many durable events the stream holds.
+    pub fn stream_version(&self, stream: &str) -> Result<u64, LogError> {
+        let head = self.head_position();
+        let prefix = keys::stream_prefix(stream);
+        for r in self.shared.tree.scan_prefix(&prefix).rev() {
+            let (k, v) = r?;
+            if keys::tail_u64(&v).unwrap_or(0) <= head {
+                return Ok(keys::tail_u64(&k).unwrap_or(0));
+            }
+        }
+        Ok(0)
+    }
+
+    /// Yields every event appended after position `after`, in order, without gaps or
+    /// repeats, waiting for new ones as they become durable.
+    pub fn subscribe(&self, after: u64) -> Subscription {
+        Subscription {
+            log: self.clone(),
+            next: after + 1,
+            rx: self.shared.head_tx.subscribe(),
+        }
+    }
+
+    /// An auxiliary tree in the same store (for checkpoints and other derived data).
+    pub fn aux_tree(&self, name: &str) -> Result<sled::Tree, LogError> {
+        Ok(self.shared.db.open_tree(format!("aux-{name}"))?)
+    }
+
+    /// Flushes auxiliary trees (the log itself is always flushed before it answers).
+    pub fn flush(&self) -> Result<(), LogError> {
+        self.shared.db.flush()?;
+        Ok(())
+    }
+
+    /// Walks the whole log checking the hash chain; see [`crate::verify`].
+    pub fn verify(&self) -> crate::verify::Report {
+        crate::verify::walk(self.iter_raw_all(), acknowledged_head(&self.shared.dir))
+    }
+
+    /// Every stored event, including any beyond the published head (for verification).
+    fn iter_raw_all(&self) -> impl Iterator<Item = Result<(u64, sled::IVec), sled::Error>> {
+        self.shared.tree.scan_prefix([keys::EVENT]).map(|r| {
+            let (k, v) = r?;
+            Ok((keys::event_pos(&k).unwrap_or(0), v))
+        })
+    }
+}
+
+/// A live feed of the log from a position on.
+pub struct Subscription {
+    log: Log,
+    next: u64,
+    rx: watch::Receiver<u64>,
+}
+
+impl Subscription {
+    /// The next event; waits until one is durable. `None` once the log is closed.
+    pub async fn next(&mut self) -> Option<Result<Envelope, LogError>> {
+        loop {
+            if self.next <= *self.rx.borrow_and_update() {
+                let r = self.log.get(self.next).transpose()?;
+                self.next += 1;
+                return Some(r);
+            }
+            if self.rx.changed().await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// The position the next event will have.
+    pub fn next_position(&self) -> u64 {
+        self.next
+    }
+}
+
+fn classify_open_error(e: sled::Error, dir: &Path) -> LogError {
+    let reason = e.to_string();
+    if reason.contains("could not acquire lock") {
+        LogError::Locked {
+            dir: dir.to_path_buf(),
+        }
+    } else {
+        LogError::Open {
+            dir: dir.to_path_buf(),
+            reason,
+        }
+    }
+}
+
+fn last_event(tree: &sled::Tree) -> Result<Option<Envelope>, LogError> {
+    match tree.scan_prefix([keys::EVENT]).next_back() {
+        None => Ok(None),
+        Some(r) => {
+            let (k, v) = r?;
+            let position = keys::event_pos(&k).unwrap_or(0);
+            decode_stored(&v)
+                .map(Some)
+                .map_err(|source| LogError::Decode { position, source })
+        }
+    }
+}
+
+fn check_against_head_file(
+    tree: &sled::Tree,
+    dir: &Path,
+    head: Head,
+    acknowledged: Option<Head>,
+) -> Result<(), LogError> {
+    let Some(ack) = acknowledged else {
+        return Ok(());
+    };
+    if ack.position > head.position {
+        return Err(LogError::LostAcknowledged {
+            dir: dir.to_path_buf(),
+            acknowledged: ack.position,
+            found: head.position,
+        });
+    }
+    if ack.position == 0 {
+        return Ok(());
+    }
+    let stored = tree.get(keys::event(ack.position))?;
+    let matches = stored
+        .as_deref()
+        .and_then(|v| split_stored(v).ok())
+        .is_some_and(|(h, _)| h == ack.hash);
+    if matches {
+        Ok(())
+    } else {
+        Err(LogError::HeadMismatch {
+            dir: dir.to_path_buf(),
+            position: ack.position,
+        })
+    }
+}
+
+/// `DIR/head`: one fixed-width line, "position hash\n", rewritten in place.
+struct HeadFile {
+    path: PathBuf,
+    file: File,
+}
+
+const HEAD_LINE_LEN: usize = 20 + 1 + 64 + 1;
+
+impl HeadFile {
+    fn open(dir: &Path) -> Result<HeadFile, LogError> {
+        let path = dir.join("head");
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| LogError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(HeadFile { path, file })
+    }
+
+    fn read(&self) -> Option<Head> {
+        let mut s = String::new();
+        (&self.file).read_to_string(&mut s).ok()?;
+        parse_head(&s)
+    }
+
+    /// Written after each durable flush without an fsync of its own: it survives a killed
+    /// process (the page cache keeps it), and after a power loss it can only be behind the
+    /// store, never ahead, so it never raises a false alarm.
+    fn write(&self, head: Head) -> std::io::Result<()> {
+        let line = format!("{:>20} {}\n", head.position, head.hash);
+        debug_assert_eq!(line.len(), HEAD_LINE_LEN);
+        self.file.write_all_at(line.as_bytes(), 0)
+    }
+
+    fn sync(&mut self) {
+        if let Err(e) = self.file.flush().and_then(|_| self.file.sync_data()) {
+            tracing::warn!(path = %self.path.display(), error = %e, "could not sync head file");
+        }
+    }
+}
+
+/// The single writer: it alone assigns positions, hashes and recorded times.
+struct Writer {
+    tree: sled::Tree,
+    db: sled::Db,
+    head: Head,
+    last_recorded: Option<DateTime<Utc>>,
+    /// Stream versions seen so far; a stream not here is looked up in the store.
+    versions: HashMap<String, u64>,
+    ulids: ulid::Generator,
+    head_file: HeadFile,
+    /// Set when a flush failed: what is durable is then unknown, so no more appends.
+    broken: Option<String>,
+}
+
+/// What one batch stages before it is written.
+#[derive(Default)]
+struct Staged {
+    batch: sled::Batch,
+    versions: HashMap<String, u64>,
+    keys: HashMap<String, (String, Appended)>,
+    head: Option<Head>,
+    last_recorded: Option<DateTime<Utc>>,
+}
+
+impl Writer {
+    fn run(mut self, rx: mpsc::Receiver<Request>, head_tx: watch::Sender<u64>) {
+        while let Ok(first) = rx.recv() {
+            let mut requests = vec![first];
+            while requests.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(r) => requests.push(r),
+                    Err(_) => break,
+                }
+            }
+            self.commit(requests, &head_tx);
+        }
+        self.head_file.sync();
+    }
+
+    fn commit(&mut self, requests: Vec<Request>, head_tx: &watch::Sender<u64>) {
+        let mut staged = Staged::default();
+        let mut answers = Vec::with_capacity(requests.len());
+        for req in requests {
+            let result = match &self.broken {
+                Some(why) => Err(AppendError::Storage(why.clone())),
+                None => self.stage(&req.append, &mut staged),
+            };
+            answers.push((req.reply, result));
+        }
+        if let Some(new_head) = staged.head {
+            let written = self
+                .tree
+                .apply_batch(staged.batch)
+                .and_then(|_| self.db.flush().map(|_| ()));
+            match written {
+                Ok(()) => {
+                    self.head = new_head;
+                    self.last_recorded = staged.last_recorded.or(self.last_recorded);
+                    self.versions.extend(staged.versions);
+                    if let Err(e) = self.head_file.write(new_head) {
+                        tracing::warn!(error = %e, "could not record the acknowledged head");
+                    }
+                    head_tx.send_replace(new_head.position);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "log flush failed; refusing further appends");
+                    let why = format!("flush failed: {e}; reopen the store");
+                    self.broken = Some(why.clone());
+                    for (_, r) in answers.iter_mut() {
+                        if r.is_ok() {
+                            *r = Err(AppendError::Storage(why.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        for (reply, result) in answers {
+            // A caller that gave up waiting is not an error of the log.
+            let _ = reply.send(result);
+        }
+    }
+
+    fn stage(&mut self, req: &Append, staged: &mut Staged) -> Result<Appended, AppendError> {
+        let fingerprint = req.idempotency_key.as_ref().map(|_| req.fingerprint());
+        if let (Some(key), Some(fp)) = (&req.idempotency_key, &fingerprint) {
+            if let Some(prior) = self.prior_for_key(key, staged)? {
+                return if &prior.0 == fp {
+                    Ok(Appended {
+                        deduplicated: true,
+                        ..prior.1
+                    })
+                } else {
+                    Err(AppendError::KeyReused { key: key.clone() })
+                };
+            }
+        }
+        let actual = self.version_of(&req.stream, staged)?;
+        if !req.expected.admits(actual) {
+            return Err(AppendError::Conflict {
+                stream: req.stream.clone(),
+                expected: req.expected,
+                actual,
+            });
+        }
+        let mut head = staged.head.unwrap_or(self.head);
+        let mut recorded = Utc::now();
+        // Recorded time never goes backwards, even if the wall clock does.
+        if let Some(last) = staged.last_recorded.or(self.last_recorded) {
+            recorded = recorded.max(last);
+        }
+        let first = head.position + 1;
+        let mut version = actual;
+        for new in &req.events {
+            version += 1;
+            let mut env = Envelope {
+                position: head.position + 1,
+                id: self.next_ulid(recorded),
+                stream: req.stream.clone(),
+                stream_version: version,
+                actor: req.actor.clone(),
+                recorded_at: recorded,
+                occurred_on: new.occurred_on,
+                schema: new.event.schema(),
+                prev_hash: head.hash,
+                hash: Hash::ZERO,
+                event: new.event.clone(),
+            };
+            let body = encode_body(&env);
+            env.hash = Hash::link(&env.prev_hash, &body);
+            staged.batch.insert(
+                &keys::event(env.position),
+                encode_stored(&env.hash, &body),
+            );
+            staged.batch.insert(
+                keys::stream_entry(&req.stream, version),
+                &env.position.to_be_bytes(),
+            );
+            head = Head {
+                position: env.position,
+                hash: env.hash,
+            };
+        }
+        let appended = Appended {
+            first,
+            last: head.position,
+            stream_version: version,
+            deduplicated: false,
+        };
+        if let (Some(key), Some(fp)) = (&req.idempotency_key, fingerprint) {
+            let record = IdemRecord {
+                fingerprint: fp.clone(),
+                appended,
+            };
+            let bytes = serde_json::to_vec(&record).map_err(|e| AppendError::Storage(e.to_string()))?;
+            staged.batch.insert(keys::idem(key), bytes);
+            staged.keys.insert(key.clone(), (fp, appended));
+        }
+        staged.versions.insert(req.stream.clone(), version);
+        staged.head = Some(head);
+        staged.last_recorded = Some(recorded);
+        Ok(appended)
+    }
+
+    fn next_ulid(&mut self, at: DateTime<Utc>) -> Ulid {
+        let t: std::time::SystemTime = at.into();
+        // The generator only fails when 80 random bits overflow within one millisecond.
+        self.ulids
+            .generate_from_datetime(t)
+            .unwrap_or_else(|_| Ulid::from_datetime(t))
+    }
+
+    fn prior_for_key(
+        &self,
+        key: &str,
+        staged: &Staged,
+    ) -> Result<Option<(String, Appended)>, AppendError> {
+        if let Some(p) = staged.keys.get(key) {
+            return Ok(Some(p.clone()));
+        }
+        let stored = self
+            .tree
+            .get(keys::idem(key))
+            .map_err(|e| AppendError::Storage(e.to_string()))?;
+        match stored {
+            None => Ok(None),
+            Some(v) => {
+                let r: IdemRecord = serde_json::from_slice(&v)
+                    .map_err(|e| AppendError::Storage(format!("idempotency record: {e}")))?;
+                Ok(Some((r.fingerprint, r.appended)))
+            }
+        }
+    }
+
+    fn version_of(&mut self, stream: &str, staged: &Staged) -> Result<u64, AppendError> {
+        if let Some(v) = staged.versions.get(stream) {
+            return Ok(*v);
+        }
+        if let Some(v) = self.versions.get(stream) {
+            return Ok(*v);
+        }
+        let last = self
+            .tree
+            .scan_prefix(keys::stream_prefix(stream))
+            .next_back()
+            .transpose()
+            .map_err(|e| AppendError::Storage(e.to_string()))?;
+        let v = last.and_then(|(k, _)| keys::tail_u64(&k)).unwrap_or(0);
+        self.versions.insert(stream.to_string(), v);
+        Ok(v)
+    }
+}
+
+/// Reads the acknowledged head recorded in `dir/head`, if any (for verification).
+pub fn acknowledged_head(dir: &Path) -> Option<Head> {
+    let mut s = String::new();
+    File::open(dir.join("head")).ok()?.read_to_string(&mut s).ok()?;
+    parse_head(&s)
+}
+
+fn parse_head(s: &str) -> Option<Head> {
+    let (pos, hash) = s.trim().split_once(' ')?;
+    Some(Head {
+        position: pos.trim().parse().ok()?,
+        hash: Hash::from_hex(hash.trim())?,
+    })
+}
