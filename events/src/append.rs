@@ -83,7 +83,10 @@ impl Append {
     /// What "the same content" means for idempotency: stream, actor, expectation and events.
     pub(crate) fn fingerprint(&self) -> String {
         let mut h = Sha256::new();
-        h.update(serde_json::to_vec(&(&self.stream, &self.actor, &self.expected, &self.events)).unwrap_or_default());
+        h.update(
+            serde_json::to_vec(&(&self.stream, &self.actor, &self.expected, &self.events))
+                .unwrap_or_default(),
+        );
         hex::encode(h.finalize())
     }
 }
@@ -122,7 +125,9 @@ pub enum AppendError {
 /// Checks what the log itself requires of a request; domain rules live elsewhere.
 pub(crate) fn validate(req: &Append) -> Result<(), AppendError> {
     if req.events.is_empty() {
-        return Err(AppendError::Invalid("an append needs at least one event".into()));
+        return Err(AppendError::Invalid(
+            "an append needs at least one event".into(),
+        ));
     }
     if !valid_name(&req.stream) {
         return Err(AppendError::Invalid(format!(
@@ -146,7 +151,6 @@ pub(crate) fn validate(req: &Append) -> Result<(), AppendError> {
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 200
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }

@@ -27,7 +27,9 @@ use tokio::sync::{oneshot, watch};
 use ulid::Ulid;
 
 use crate::append::{validate, Append, AppendError, Appended};
-use crate::envelope::{decode_stored, encode_body, encode_stored, split_stored, DecodeError, Envelope, Hash};
+use crate::envelope::{
+    decode_stored, encode_body, encode_stored, split_stored, DecodeError, Envelope, Hash,
+};
 
 /// Most requests one group commit takes; bounds the latency a batch adds to its first caller.
 const MAX_BATCH: usize = 4096;
@@ -161,7 +163,9 @@ pub struct Log {
 
 impl std::fmt::Debug for Log {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Log").field("dir", &self.shared.dir).finish()
+        f.debug_struct("Log")
+            .field("dir", &self.shared.dir)
+            .finish()
     }
 }
 
@@ -649,10 +653,9 @@ impl Writer {
             };
             let body = encode_body(&env);
             env.hash = Hash::link(&env.prev_hash, &body);
-            staged.batch.insert(
-                &keys::event(env.position),
-                encode_stored(&env.hash, &body),
-            );
+            staged
+                .batch
+                .insert(&keys::event(env.position), encode_stored(&env.hash, &body));
             staged.batch.insert(
                 keys::stream_entry(&req.stream, version),
                 &env.position.to_be_bytes(),
@@ -673,7 +676,8 @@ impl Writer {
                 fingerprint: fp.clone(),
                 appended,
             };
-            let bytes = serde_json::to_vec(&record).map_err(|e| AppendError::Storage(e.to_string()))?;
+            let bytes =
+                serde_json::to_vec(&record).map_err(|e| AppendError::Storage(e.to_string()))?;
             staged.batch.insert(keys::idem(key), bytes);
             staged.keys.insert(key.clone(), (fp, appended));
         }
@@ -735,7 +739,10 @@ impl Writer {
 /// Reads the acknowledged head recorded in `dir/head`, if any (for verification).
 pub fn acknowledged_head(dir: &Path) -> Option<Head> {
     let mut s = String::new();
-    File::open(dir.join("head")).ok()?.read_to_string(&mut s).ok()?;
+    File::open(dir.join("head"))
+        .ok()?
+        .read_to_string(&mut s)
+        .ok()?;
     parse_head(&s)
 }
 
@@ -745,4 +752,198 @@ fn parse_head(s: &str) -> Option<Head> {
         position: pos.trim().parse().ok()?,
         hash: Hash::from_hex(hash.trim())?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::append::{Expected, NewEvent};
+    use crate::event::Event;
+    use chrono::NaiveDate;
+
+    fn person(id: &str) -> NewEvent {
+        NewEvent {
+            occurred_on: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default(),
+            event: Event::PersonAdded {
+                person: id.into(),
+                name: format!("Person {id}"),
+                email: None,
+            },
+        }
+    }
+
+    fn add(stream: &str, ids: &[&str]) -> Append {
+        Append::new(stream, "tester", ids.iter().map(|i| person(i)).collect())
+    }
+
+    #[test]
+    fn appended_events_are_read_back_in_order_with_a_valid_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        let a = log.append_blocking(add("people", &["ana", "ben"])).unwrap();
+        assert_eq!((a.first, a.last, a.stream_version), (1, 2, 2));
+        let b = log.append_blocking(add("other", &["cy"])).unwrap();
+        assert_eq!((b.first, b.last, b.stream_version), (3, 3, 1));
+        let all = log.read(1, 10).unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.position).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(all[1].prev_hash, all[0].hash);
+        assert_eq!(log.head().hash, all[2].hash);
+        assert_eq!(log.read_stream("people", 2).unwrap()[0].position, 2);
+        assert_eq!(log.stream_version("people").unwrap(), 2);
+        let report = log.verify();
+        assert!(report.holds(), "{report:?}");
+        assert_eq!(report.checked, 3);
+    }
+
+    #[test]
+    fn a_wrong_expected_version_is_a_conflict_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        log.append_blocking(add("s", &["a"])).unwrap();
+        let err = log
+            .append_blocking(add("s", &["b"]).expect(Expected::NoStream))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            AppendError::Conflict {
+                stream: "s".into(),
+                expected: Expected::NoStream,
+                actual: 1
+            }
+        );
+        assert_eq!(log.head_position(), 1);
+        let ok = log.append_blocking(add("s", &["b"]).expect(Expected::Exact(1)));
+        assert_eq!(ok.unwrap().stream_version, 2);
+    }
+
+    #[test]
+    fn a_retried_key_returns_the_original_positions_even_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = {
+            let log = Log::open(dir.path()).unwrap();
+            log.append_blocking(add("s", &["a"]).key("k1")).unwrap()
+        };
+        let log = Log::open(dir.path()).unwrap();
+        let again = log.append_blocking(add("s", &["a"]).key("k1")).unwrap();
+        assert_eq!((again.first, again.last), (first.first, first.last));
+        assert!(again.deduplicated);
+        assert_eq!(log.head_position(), 1);
+        let reused = log.append_blocking(add("s", &["z"]).key("k1")).unwrap_err();
+        assert_eq!(reused, AppendError::KeyReused { key: "k1".into() });
+        assert_eq!(log.head_position(), 1);
+    }
+
+    #[test]
+    fn concurrent_appenders_get_distinct_gap_free_positions() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    (0..25)
+                        .map(|i| {
+                            log.append_blocking(add("s", &[&format!("{t}-{i}")]))
+                                .unwrap()
+                                .first
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut positions: Vec<u64> = handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        positions.sort();
+        assert_eq!(positions, (1..=200).collect::<Vec<_>>());
+        assert!(log.verify().holds());
+    }
+
+    #[test]
+    fn invalid_requests_are_refused_before_reaching_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        let empty = Append::new("s", "a", vec![]);
+        assert!(matches!(
+            log.append_blocking(empty),
+            Err(AppendError::Invalid(_))
+        ));
+        let bad_stream = add("has space", &["a"]);
+        assert!(matches!(
+            log.append_blocking(bad_stream),
+            Err(AppendError::Invalid(_))
+        ));
+        assert_eq!(log.head_position(), 0);
+    }
+
+    #[test]
+    fn verify_names_the_position_of_an_altered_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        log.append_blocking(add("s", &["a", "b", "c"])).unwrap();
+        let key = keys::event(2);
+        let mut stored = log.shared.tree.get(key).unwrap().unwrap().to_vec();
+        let at = stored.len() - 5;
+        stored[at] ^= 0x01;
+        log.shared.tree.insert(key, stored).unwrap();
+        let report = log.verify();
+        assert_eq!(report.problem.map(|p| p.0), Some(2));
+        assert_eq!(report.checked, 1);
+    }
+
+    #[test]
+    fn a_store_shorter_than_the_acknowledged_head_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let log = Log::open(dir.path()).unwrap();
+            log.append_blocking(add("s", &["a", "b"])).unwrap();
+        }
+        // Pretend the file says more was acknowledged than the store holds.
+        let line = format!("{:>20} {}\n", 5, Hash::ZERO);
+        std::fs::write(dir.path().join("head"), line).unwrap();
+        let err = Log::open(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LogError::LostAcknowledged {
+                    acknowledged: 5,
+                    found: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_second_open_of_a_held_store_says_it_is_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let _log = Log::open(dir.path()).unwrap();
+        let err = Log::open(dir.path()).unwrap_err();
+        assert!(matches!(err, LogError::Locked { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_subscription_yields_each_new_event_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        log.append(add("s", &["a"])).await.unwrap();
+        let mut sub = log.subscribe(1);
+        let writer = log.clone();
+        let task = tokio::spawn(async move {
+            for i in 0..5 {
+                writer.append(add("s", &[&format!("p{i}")])).await.unwrap();
+            }
+        });
+        let mut seen = vec![];
+        while seen.len() < 5 {
+            seen.push(sub.next().await.unwrap().unwrap().position);
+        }
+        task.await.unwrap();
+        assert_eq!(seen, [2, 3, 4, 5, 6]);
+    }
 }

@@ -70,7 +70,12 @@ where
             }
         };
         if position != expected {
-            return fail(checked, head, expected, Problem::Missing { found: position });
+            return fail(
+                checked,
+                head,
+                expected,
+                Problem::Missing { found: position },
+            );
         }
         let Ok((hash, body)) = split_stored(&stored) else {
             return fail(checked, head, position, Problem::Altered);
