@@ -1,5 +1,79 @@
-//! The `trellis` command line.
+//! The `trellis` command line: parses arguments and hands each command to the library.
 
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod log;
+mod rubric;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Trellis: an event-sourced improvement-cycle tracker for school districts.
+#[derive(Debug, Parser)]
+#[command(name = "trellis", version, about)]
+pub struct Cli {
+    /// The data directory holding the log (created when missing).
+    #[arg(
+        long,
+        global = true,
+        env = "TRELLIS_DATA",
+        default_value = "./trellis-data"
+    )]
+    pub data: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List and show rubrics: the shipped ones and a district's own (DATA/rubrics/*.toml).
+    Rubric {
+        #[command(subcommand)]
+        action: rubric::RubricAction,
+    },
+    /// Walk the hash chain; exit code 0 only when it holds.
+    Verify,
+    /// Read the log.
+    Log {
+        #[command(subcommand)]
+        action: log::LogAction,
+    },
+}
+
+/// How a command prints what it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Parses the arguments, runs the command and turns its outcome into an exit code.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Rubric { action } => rubric::run(&cli.data, action),
+        Command::Verify => log::verify(&cli.data),
+        Command::Log { action } => log::run(&cli.data, action),
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -1,0 +1,116 @@
+//! `trellis verify` and `trellis log tail`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use trellis_events::{Log, LogError, Problem};
+
+use super::Format;
+
+#[derive(Debug, Subcommand)]
+pub enum LogAction {
+    /// Print events from a position on (the last 20 when --from is not given).
+    Tail {
+        /// First position to print.
+        #[arg(long)]
+        from: Option<u64>,
+        /// At most this many events.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// Opens the log of an existing data directory; a missing one is an error, not a new store.
+pub fn open_existing(data: &Path) -> anyhow::Result<Log> {
+    if !data.join("store").exists() {
+        anyhow::bail!(
+            "no Trellis store in {} (set --data or TRELLIS_DATA; `trellis demo` creates one)",
+            data.display()
+        );
+    }
+    Ok(Log::open(data)?)
+}
+
+pub fn verify(data: &Path) -> anyhow::Result<ExitCode> {
+    if !data.join("store").exists() {
+        anyhow::bail!("no Trellis store in {}", data.display());
+    }
+    let log = match Log::open(data) {
+        Ok(log) => log,
+        Err(e @ LogError::Locked { .. }) => return Err(e.into()),
+        Err(e) => {
+            println!("FAILED: the store cannot be trusted: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let report = log.verify();
+    match &report.problem {
+        None => {
+            println!(
+                "OK: {} events checked; head position {} hash {}",
+                report.checked, report.head.position, report.head.hash
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some((position, problem)) => {
+            println!(
+                "FAILED at position {position}: {}; {} events before it checked out (last good hash {})",
+                describe(problem),
+                report.checked,
+                report.head.hash
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn describe(p: &Problem) -> String {
+    match p {
+        Problem::Missing { found } => format!("position missing (next stored is {found})"),
+        Problem::Altered => "stored bytes were altered (hash does not match)".into(),
+        Problem::BrokenLink => "previous-hash link broken (reordered or spliced)".into(),
+        Problem::Misplaced { says } => format!("event says it belongs at position {says}"),
+        Problem::Undecodable { reason } => format!("event cannot be decoded: {reason}"),
+        Problem::Truncated { acknowledged } => {
+            format!("log ends early: {acknowledged} events were acknowledged as durable")
+        }
+        Problem::HeadMismatch => "the acknowledged head hash differs from the stored event".into(),
+        Problem::Unreadable { reason } => format!("store unreadable: {reason}"),
+    }
+}
+
+pub fn run(data: &Path, action: LogAction) -> anyhow::Result<ExitCode> {
+    match action {
+        LogAction::Tail {
+            from,
+            limit,
+            format,
+        } => {
+            let log = open_existing(data)?;
+            let from = from.unwrap_or_else(|| {
+                log.head_position()
+                    .saturating_sub((limit as u64).saturating_sub(1))
+                    .max(1)
+            });
+            for env in log.iter(from).take(limit) {
+                let env = env?;
+                match format {
+                    Format::Json => println!("{}", serde_json::to_string(&env)?),
+                    Format::Text => println!(
+                        "{:>8}  {}  {:<10}  {:<16}  {:<14}  {}",
+                        env.position,
+                        env.recorded_at.format("%Y-%m-%d %H:%M:%S"),
+                        env.occurred_on,
+                        env.actor,
+                        env.stream,
+                        env.event.kind()
+                    ),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
