@@ -68,7 +68,10 @@ pub enum Rule {
     NotASlug { id: String },
     #[error("id {id:?} may use only letters, digits, - and _")]
     BadId { id: String },
-    #[error("version must be a whole number from 1 to {}, found {version}", u32::MAX)]
+    #[error(
+        "version must be a whole number from 1 to {}, found {version}",
+        u32::MAX
+    )]
     BadVersion { version: i64 },
     #[error("at least one {what} is required")]
     NoneGiven { what: &'static str },

@@ -100,7 +100,9 @@ pub struct Question {
 impl Rubric {
     /// The indicator with this id, wherever it sits in the rubric.
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
-        self.indicators().find(|(_, _, i)| i.id == id).map(|(_, _, i)| i)
+        self.indicators()
+            .find(|(_, _, i)| i.id == id)
+            .map(|(_, _, i)| i)
     }
 
     /// Every indicator in rubric order, with the area and practice that hold it.

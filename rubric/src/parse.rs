@@ -90,7 +90,8 @@ impl Rubric {
         let raw: RawRubric = toml::from_str(text).map_err(|e| RubricError::Toml {
             file: name.to_owned(),
             location: e.span().map(|s| location(text, s.start)),
-            message: e.message().trim().to_owned(),
+            // One line, so that every error is one line per problem.
+            message: e.message().trim().lines().collect::<Vec<_>>().join("; "),
         })?;
         validate::rubric(raw).map_err(|problems| RubricError::Invalid {
             file: name.to_owned(),
@@ -145,5 +146,84 @@ mod tests {
         assert_eq!(location(text, 999), Location { line: 3, column: 1 });
         // An offset inside a multi-byte character does not panic.
         assert_eq!(location(text, 11).line, 2);
+    }
+
+    #[test]
+    fn deeply_nested_arrays_are_an_error_not_a_stack_overflow() {
+        let text = format!("a = {}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = Rubric::from_toml_str("deep.toml", &text).expect_err("too deep");
+        assert!(
+            err.to_string().starts_with("deep.toml: line 1, column "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_io_error_naming_the_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("absent.toml");
+        let err = Rubric::from_file(&path).expect_err("no such file");
+        assert!(matches!(err, RubricError::Io { .. }), "{err:?}");
+        assert!(err.to_string().starts_with(&path.display().to_string()));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_an_io_error_naming_the_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("latin1.toml");
+        std::fs::write(&path, b"title = \"caf\xe9\"\n").expect("write");
+        let err = Rubric::from_file(&path).expect_err("not UTF-8");
+        assert!(err.to_string().starts_with(&path.display().to_string()));
+    }
+
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use crate::shipped::FILES;
+        use crate::{Rubric, RubricError};
+
+        /// Every error names the file it is about.
+        fn check(text: &str) {
+            match Rubric::from_toml_str("fuzz.toml", text) {
+                Ok(_) => {}
+                Err(RubricError::Duplicate { .. }) => unreachable!("parsing alone never clashes"),
+                Err(e) => assert!(e.to_string().starts_with("fuzz.toml: "), "{e}"),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics_the_parser(text in "\\PC*") {
+                check(&text);
+            }
+
+            #[test]
+            fn arbitrary_toml_like_text_never_panics_the_parser(
+                text in r#"([\[\]{}="a-z0-9_. \n#,-]|id|version|levels|areas|practices|indicators|descriptors|questions){0,200}"#
+            ) {
+                check(&text);
+            }
+
+            #[test]
+            fn a_shipped_file_with_a_slice_cut_out_or_repeated_never_panics_the_parser(
+                which in 0..FILES.len(),
+                start in 0usize..60_000,
+                len in 0usize..2_000,
+                repeat in any::<bool>(),
+            ) {
+                let bytes = FILES[which].text.as_bytes();
+                let start = start.min(bytes.len());
+                let end = (start + len).min(bytes.len());
+                let mut mutated = bytes[..start].to_vec();
+                if repeat {
+                    mutated.extend_from_slice(&bytes[start..end]);
+                    mutated.extend_from_slice(&bytes[start..]);
+                } else {
+                    mutated.extend_from_slice(&bytes[end..]);
+                }
+                // Cutting may split a character; the parser only takes valid UTF-8.
+                check(&String::from_utf8_lossy(&mutated));
+            }
+        }
     }
 }

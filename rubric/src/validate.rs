@@ -219,7 +219,12 @@ impl Checker {
     }
 
     /// An optional text field, trimmed; present but blank is a problem, not an absence.
-    fn optional(&mut self, item: &str, field: &'static str, value: Option<String>) -> Option<String> {
+    fn optional(
+        &mut self,
+        item: &str,
+        field: &'static str,
+        value: Option<String>,
+    ) -> Option<String> {
         value.map(|text| self.text(item, field, text))
     }
 
@@ -558,7 +563,12 @@ id = "q01"
 "#;
         let (problems, shown) = problems(text);
         let expected = [
-            ("rubric", Rule::NotASlug { id: "Not A Slug".into() }),
+            (
+                "rubric",
+                Rule::NotASlug {
+                    id: "Not A Slug".into(),
+                },
+            ),
             ("rubric", Rule::BadVersion { version: 0 }),
             ("rubric", Rule::Empty { field: "title" }),
             (
@@ -639,5 +649,18 @@ id = "q01"
         let text = GOOD.replace("version = 2", "version = \"2\"");
         let err = Rubric::from_toml_str("custom.toml", &text).expect_err("string version");
         assert!(matches!(err, RubricError::Toml { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn the_example_in_the_readme_is_a_valid_rubric() {
+        let readme = include_str!("../README.md");
+        let example = readme
+            .split("```toml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_default();
+        let r = Rubric::from_toml_str("README.md", example).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.indicator_count(), 1);
+        assert_eq!(r.questions.len(), 1);
     }
 }

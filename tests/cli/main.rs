@@ -1,0 +1,6 @@
+//! End-to-end tests of the `trellis` binary: each runs the real executable on a real data
+//! directory in a temp dir.
+
+mod helpers;
+mod rubric;
+mod verify;

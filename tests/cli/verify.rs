@@ -1,0 +1,55 @@
+use crate::helpers::{copy_dir, files_under, stdout, store_with_people, trellis};
+
+#[test]
+fn verify_passes_on_an_intact_store_and_prints_the_head() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_people(dir.path(), &["Ada", "Grace", "Katherine"]);
+    let out = trellis(dir.path(), &["verify"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("3 events checked; head position 3"));
+}
+
+#[test]
+fn verify_catches_a_flipped_byte_in_a_copied_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("original");
+    let names: Vec<String> = (0..50)
+        .map(|i| format!("Marker-{i:03}-Zephyrine"))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+    store_with_people(&original, &refs);
+    let copy = dir.path().join("copy");
+    copy_dir(&original, &copy);
+
+    let marker = b"Marker-025-Zephyrine";
+    let mut flipped = 0;
+    for f in files_under(&copy.join("store")) {
+        let mut bytes = std::fs::read(&f).unwrap();
+        if let Some(at) = bytes.windows(marker.len()).position(|w| w == marker) {
+            bytes[at + 7] ^= 0x01;
+            std::fs::write(&f, bytes).unwrap();
+            flipped += 1;
+        }
+    }
+    assert!(flipped > 0, "the marker was not found in the store's files");
+
+    let ok = trellis(&original, &["verify"]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    let out = trellis(&copy, &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "stdout: {}\nstderr: {}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("FAILED"), "{}", stdout(&out));
+}
+
+#[test]
+fn verify_of_a_missing_store_is_an_error_not_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trellis(&dir.path().join("nothing"), &["verify"]);
+    assert!(!out.status.success());
+    assert!(!dir.path().join("nothing").exists());
+}
