@@ -43,6 +43,7 @@ fn verify_catches_a_flipped_byte_in_a_copied_store() {
         stdout(&out),
         String::from_utf8_lossy(&out.stderr)
     );
+    eprintln!("verify of the flipped copy said: {}", stdout(&out));
     assert!(stdout(&out).contains("FAILED"), "{}", stdout(&out));
 }
 
