@@ -13,6 +13,7 @@
 //! - [`verify`]: walking the chain to prove nothing was altered, removed or reordered.
 
 pub mod append;
+mod as_of;
 pub mod envelope;
 pub mod event;
 pub mod log;
