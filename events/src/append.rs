@@ -1,6 +1,6 @@
 //! What a caller asks the log to append, and what it gets back.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -56,6 +56,10 @@ pub struct Append {
     pub idempotency_key: Option<String>,
     pub actor: String,
     pub events: Vec<NewEvent>,
+    /// A recorded time to use instead of the log's clock; accepted only by a log opened
+    /// for importing or generating history ([`crate::log::Options::backdating`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_at: Option<DateTime<Utc>>,
 }
 
 impl Append {
@@ -67,7 +71,14 @@ impl Append {
             idempotency_key: None,
             actor: actor.into(),
             events,
+            recorded_at: None,
         }
+    }
+
+    /// Asks a backdating log to record these events at `at` (never before the log's last).
+    pub fn recorded_at(mut self, at: DateTime<Utc>) -> Self {
+        self.recorded_at = Some(at);
+        self
     }
 
     pub fn expect(mut self, expected: Expected) -> Self {

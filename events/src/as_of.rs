@@ -44,11 +44,17 @@ mod tests {
                     email: None,
                 },
             };
-            let a = log.append_blocking(Append::new("s", "t", vec![ev])).unwrap();
+            let a = log
+                .append_blocking(Append::new("s", "t", vec![ev]))
+                .unwrap();
             times.push(log.get(a.first).unwrap().unwrap().recorded_at);
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
-        assert_eq!(log.position_at(times[0] - Duration::milliseconds(1)).unwrap(), 0);
+        assert_eq!(
+            log.position_at(times[0] - Duration::milliseconds(1))
+                .unwrap(),
+            0
+        );
         assert_eq!(log.position_at(times[2]).unwrap(), 3);
         assert_eq!(log.position_at(times[4] + Duration::days(1)).unwrap(), 5);
     }

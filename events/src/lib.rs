@@ -23,5 +23,5 @@ pub mod verify;
 pub use append::{Append, AppendError, Appended, Expected, NewEvent};
 pub use envelope::{Envelope, Hash};
 pub use event::*;
-pub use log::{Head, Log, LogError, Subscription};
+pub use log::{Head, Log, LogError, Options, Pending, Subscription};
 pub use verify::{Problem, Report};

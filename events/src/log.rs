@@ -139,6 +139,7 @@ struct Shared {
     head_tx: watch::Sender<u64>,
     sender: Option<mpsc::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
+    options: Options,
 }
 
 impl Drop for Shared {
@@ -152,6 +153,35 @@ impl Drop for Shared {
         if let Err(e) = self.db.flush() {
             tracing::error!(error = %e, "final flush of the log failed");
         }
+    }
+}
+
+/// How a log is opened.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Accept [`Append::recorded_at`]: for generating demo history or importing an export,
+    /// never for a live store, where only the log's clock says when something was recorded.
+    pub backdating: bool,
+}
+
+/// An append on its way to the writer; wait on it to learn where it landed.
+pub struct Pending {
+    rx: oneshot::Receiver<Result<Appended, AppendError>>,
+}
+
+impl Pending {
+    /// Blocks until the append is durable (or refused); not for use inside an async task.
+    pub fn wait(self) -> Result<Appended, AppendError> {
+        self.rx.blocking_recv().map_err(|_| AppendError::Closed)?
+    }
+}
+
+impl std::future::IntoFuture for Pending {
+    type Output = Result<Appended, AppendError>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.rx.await.map_err(|_| AppendError::Closed)? })
     }
 }
 
@@ -172,6 +202,11 @@ impl std::fmt::Debug for Log {
 impl Log {
     /// Opens (or creates) the log in `dir`, checking it against the acknowledged head.
     pub fn open(dir: impl AsRef<Path>) -> Result<Log, LogError> {
+        Log::open_with(dir, Options::default())
+    }
+
+    /// Opens the log with non-default [`Options`].
+    pub fn open_with(dir: impl AsRef<Path>, options: Options) -> Result<Log, LogError> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|source| LogError::Io {
             path: dir.clone(),
@@ -218,6 +253,7 @@ impl Log {
             head_tx,
             sender: Some(tx),
             writer: Some(writer),
+            options,
         };
         Ok(Log {
             shared: Arc::new(shared),
@@ -231,27 +267,29 @@ impl Log {
 
     /// Appends, answering once the events are durable.
     pub async fn append(&self, append: Append) -> Result<Appended, AppendError> {
-        let rx = self.submit(append)?;
-        rx.await.map_err(|_| AppendError::Closed)?
+        self.submit(append)?.await
     }
 
     /// Appends from a thread outside any async runtime, blocking until durable.
     pub fn append_blocking(&self, append: Append) -> Result<Appended, AppendError> {
-        let rx = self.submit(append)?;
-        rx.blocking_recv().map_err(|_| AppendError::Closed)?
+        self.submit(append)?.wait()
     }
 
-    fn submit(
-        &self,
-        append: Append,
-    ) -> Result<oneshot::Receiver<Result<Appended, AppendError>>, AppendError> {
+    /// Hands an append to the writer without waiting: appends submitted from one thread
+    /// land in the order they were submitted, and many in flight share one flush.
+    pub fn submit(&self, append: Append) -> Result<Pending, AppendError> {
         validate(&append)?;
+        if append.recorded_at.is_some() && !self.shared.options.backdating {
+            return Err(AppendError::Invalid(
+                "recorded_at is set by the log's clock; only an import may supply it".into(),
+            ));
+        }
         let (reply, rx) = oneshot::channel();
         let sender = self.shared.sender.as_ref().ok_or(AppendError::Closed)?;
         sender
             .send(Request { append, reply })
             .map_err(|_| AppendError::Closed)?;
-        Ok(rx)
+        Ok(Pending { rx })
     }
 
     /// The last durable event (position 0 when the log is empty).
@@ -629,7 +667,7 @@ impl Writer {
             });
         }
         let mut head = staged.head.unwrap_or(self.head);
-        let mut recorded = Utc::now();
+        let mut recorded = req.recorded_at.unwrap_or_else(Utc::now);
         // Recorded time never goes backwards, even if the wall clock does.
         if let Some(last) = staged.last_recorded.or(self.last_recorded) {
             recorded = recorded.max(last);
