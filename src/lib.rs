@@ -2,7 +2,18 @@
 //!
 //! # Layout
 //! - [`command`]: commands and their rules — `decide(state, command) → events | error`.
+//! - [`app`]: an open data directory: log, catalog, write model and projections, with
+//!   checkpoints.
+//! - [`replay`]: every view as of a recorded instant or a log position.
+//! - [`demo`]: the sample district and large generated logs.
+//! - [`bench`]: the `trellis bench` measurements.
+//! - [`progress`]: progress bars for long work.
 //! - [`cli`]: the `trellis` command line.
 
+pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod command;
+pub mod demo;
+pub mod progress;
+pub mod replay;

@@ -1,6 +1,7 @@
 //! The `trellis` command line: parses arguments and hands each command to the library.
 
 mod log;
+mod replay;
 mod rubric;
 
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub enum Command {
         #[command(subcommand)]
         action: log::LogAction,
     },
+    /// Show a view (maturity, timeline, accountability) as of an instant or a position.
+    Replay(replay::ReplayArgs),
 }
 
 /// How a command prints what it shows.
@@ -66,6 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rubric { action } => rubric::run(&cli.data, action),
         Command::Verify => log::verify(&cli.data),
         Command::Log { action } => log::run(&cli.data, action),
+        Command::Replay(args) => replay::run(&cli.data, args),
     }
 }
 

@@ -1,0 +1,190 @@
+//! An open data directory: the log, the rubric catalog, the write model and the projections,
+//! kept current with the log.
+//!
+//! Start-up does not replay a large log from zero each time: the write model and the
+//! projections are checkpointed in the store with the position and hash they reflect, and
+//! opening catches up from there. A checkpoint written by another code version, or one whose
+//! position no longer carries the same hash, is ignored and everything is rebuilt.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use trellis_events::{AppendError, Appended, Envelope, Hash, Log, LogError};
+use trellis_projections::Projections;
+use trellis_rubric::Catalog;
+
+use crate::command::{self, Command, CommandError, Context, State};
+use crate::progress::Progress;
+
+/// Bumped when the write model's shape or fold changes (with the projections' own
+/// `CODE_VERSION`, it decides whether a checkpoint can be used).
+pub const STATE_VERSION: u32 = 1;
+
+/// Why a command did not land.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Rejected(#[from] CommandError),
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+/// Everything needed to decide commands and answer reads for one data directory.
+pub struct App {
+    pub log: Log,
+    pub catalog: Catalog,
+    pub state: State,
+    pub projections: Projections,
+    /// The last position folded into `state` and `projections`.
+    position: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Checkpoint {
+    code: String,
+    position: u64,
+    hash: Hash,
+    state: State,
+    projections: Projections,
+}
+
+fn code_version() -> String {
+    format!(
+        "trellis-{}/state-{}/projections-{}",
+        env!("CARGO_PKG_VERSION"),
+        STATE_VERSION,
+        trellis_projections::CODE_VERSION
+    )
+}
+
+const CHECKPOINT_KEY: &[u8] = b"current";
+
+impl App {
+    /// Opens the data directory, loads its rubric catalog and catches up from the last
+    /// usable checkpoint.
+    pub fn open(data: &Path, catalog: Catalog) -> Result<App, LogError> {
+        let log = Log::open(data)?;
+        let mut app = App {
+            log,
+            catalog,
+            state: State::default(),
+            projections: Projections::default(),
+            position: 0,
+        };
+        if let Some(cp) = app.load_checkpoint() {
+            app.state = cp.state;
+            app.projections = cp.projections;
+            app.position = cp.position;
+        }
+        app.catch_up()?;
+        Ok(app)
+    }
+
+    /// The last position reflected by the in-memory views.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Folds every durable event after the current position into the views.
+    pub fn catch_up(&mut self) -> Result<u64, LogError> {
+        let head = self.log.head_position();
+        let behind = head.saturating_sub(self.position);
+        let progress = Progress::new("catching up", behind, behind > 200_000);
+        let mut n = 0;
+        for env in self.log.iter(self.position + 1) {
+            let env = env?;
+            self.fold(&env);
+            n += 1;
+            progress.tick(n);
+        }
+        progress.finish();
+        Ok(n)
+    }
+
+    fn fold(&mut self, env: &Envelope) {
+        self.state.apply(env);
+        self.projections.apply(env);
+        self.position = env.position;
+    }
+
+    /// Decides `cmd` against the current state and appends what it decided, expecting the
+    /// stream at the version the decision saw.
+    pub fn execute(
+        &mut self,
+        cmd: &Command,
+        actor: &str,
+        today: NaiveDate,
+    ) -> Result<Appended, ExecError> {
+        self.catch_up()?;
+        let ctx = Context {
+            actor: actor.to_string(),
+            today,
+            catalog: &self.catalog,
+        };
+        let decision = command::decide(&self.state, cmd, &ctx)?;
+        let appended = self.log.append_blocking(decision.into_append(actor))?;
+        self.catch_up()?;
+        Ok(appended)
+    }
+
+    /// Stores the current views with the position and hash they reflect.
+    pub fn save_checkpoint(&self) -> Result<(), LogError> {
+        let hash = match self.log.get(self.position)? {
+            Some(e) => e.hash,
+            None => Hash::ZERO,
+        };
+        let cp = CheckpointRef {
+            code: code_version(),
+            position: self.position,
+            hash,
+            state: &self.state,
+            projections: &self.projections,
+        };
+        let bytes = serde_json::to_vec(&cp).map_err(|e| LogError::Io {
+            path: self.log.dir().to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        let tree = self.log.aux_tree("checkpoint")?;
+        tree.insert(CHECKPOINT_KEY, bytes)?;
+        self.log.flush()?;
+        Ok(())
+    }
+
+    fn load_checkpoint(&self) -> Option<Checkpoint> {
+        let tree = self.log.aux_tree("checkpoint").ok()?;
+        let bytes = tree.get(CHECKPOINT_KEY).ok()??;
+        let cp: Checkpoint = match serde_json::from_slice(&bytes) {
+            Ok(cp) => cp,
+            Err(e) => {
+                tracing::warn!(error = %e, "checkpoint unreadable; rebuilding from the log");
+                return None;
+            }
+        };
+        if cp.code != code_version() {
+            tracing::info!(found = %cp.code, "checkpoint from another code version; rebuilding");
+            return None;
+        }
+        let at = self.log.get(cp.position).ok().flatten().map(|e| e.hash);
+        let matches = at.unwrap_or(Hash::ZERO) == cp.hash;
+        if !matches || cp.position > self.log.head_position() {
+            tracing::warn!(
+                position = cp.position,
+                "checkpoint does not match the log; rebuilding"
+            );
+            return None;
+        }
+        Some(cp)
+    }
+}
+
+#[derive(Serialize)]
+struct CheckpointRef<'a> {
+    code: String,
+    position: u64,
+    hash: Hash,
+    state: &'a State,
+    projections: &'a Projections,
+}

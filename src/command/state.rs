@@ -1,0 +1,1063 @@
+//! The write model: the little the rules need to know, folded from the log.
+//!
+//! [`State::apply`] is pure bookkeeping (no rule, no I/O, no clock): rules live in the
+//! command modules. The state must stay compact because the whole log is folded through it,
+//! so it keeps ids, statuses and version numbers, never texts. Per log position it keeps one
+//! 8-byte [`Slot`] (its stream, its kind, whether it was retracted), which is what a
+//! retraction needs to be validated and routed.
+//!
+//! Retracted facts stop counting. Every fact a retraction can undo is kept in a small
+//! per-item history tagged with its log position ([`Tracked`], the reflection and RACI
+//! lists, the rubric adoptions), so undoing one is "forget that position" and the current
+//! value is recomputed from what is left. Facts whose undo is not simple (structural facts
+//! and numbered versions of documents) cannot be retracted at all; see
+//! [`Kind::retraction`].
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use chrono::NaiveDate;
+use trellis_events::{
+    Envelope, Event, IndicatorTarget, ItemRef, MeasureDef, OrgKind, Phase, RaciRole,
+};
+
+/// Positions further ahead than this are not given slots (see [`State::record_slot`]).
+/// The log is gap-free, so this never triggers; it only stops a corrupt position from making
+/// the slot table allocate without bound.
+const MAX_GAP: u64 = 1 << 16;
+
+/// The write model. Build it with `State::default()` and [`State::apply`] every envelope of
+/// the log in order.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct State {
+    /// The last position folded; envelopes at or before it are ignored, so replaying an
+    /// overlap (a subscription that restarts a little early) is harmless.
+    position: u64,
+    /// One slot per log position: `slots[p - 1]` describes position `p`.
+    slots: Vec<Slot>,
+    /// Streams by interned index (slots refer to streams by index to stay small).
+    streams: Vec<StreamInfo>,
+    stream_index: HashMap<String, u32>,
+    pub(crate) orgs: HashMap<String, Org>,
+    pub(crate) people: HashSet<String>,
+    pub(crate) cycles: HashMap<String, Cycle>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Slot {
+    stream: u32,
+    kind: Kind,
+    retracted: bool,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct StreamInfo {
+    name: String,
+    version: u64,
+    /// Which aggregate the stream belongs to, so a retraction can find what to undo.
+    owner: Owner,
+}
+
+/// The aggregate a stream belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Owner {
+    None,
+    Org(String),
+    Cycle(String),
+}
+
+/// What the rules know of one log position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Position<'s> {
+    pub stream: &'s str,
+    pub owner: &'s Owner,
+    pub kind: Kind,
+    pub retracted: bool,
+}
+
+/// An org unit: its place in the tree, what it adopted, its roles and document versions.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Org {
+    pub kind: OrgKind,
+    pub parent: Option<String>,
+    /// Live rubric adoptions: (position, rubric id, version).
+    pub adopted: Vec<(u64, String, u32)>,
+    pub roles: HashMap<String, Role>,
+    /// Current version numbers; 0 means none recorded yet.
+    pub vision: u32,
+    pub agreement: u32,
+    pub plan: u32,
+}
+
+impl Org {
+    /// The versions of `rubric` this org has adopted (and not retracted), lowest first.
+    pub fn adopted_versions(&self, rubric: &str) -> Vec<u32> {
+        let mut v: Vec<u32> = self
+            .adopted
+            .iter()
+            .filter(|(_, r, _)| r == rubric)
+            .map(|(_, _, v)| *v)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    fn forget(&mut self, position: u64) {
+        self.adopted.retain(|(p, _, _)| *p != position);
+        for role in self.roles.values_mut() {
+            for held in role.holders.values_mut() {
+                held.forget(position);
+            }
+        }
+    }
+}
+
+/// A role of an org unit.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Role {
+    /// How many times it was defined; the first definition makes it exist.
+    pub versions: u32,
+    /// Whether each person holds it, with the assignments and releases that say so.
+    pub holders: HashMap<String, Tracked<bool>>,
+}
+
+impl Role {
+    pub fn held_by(&self, person: &str) -> bool {
+        self.holders.get(person).is_some_and(|h| *h.current())
+    }
+}
+
+/// An improvement cycle and the items in it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Cycle {
+    pub org: String,
+    pub rubric: String,
+    pub rubric_version: u32,
+    pub focus: Vec<String>,
+    pub phase: Tracked<Phase>,
+    /// The position of the live `CycleClosed`, if the cycle is closed.
+    pub closed: Option<u64>,
+    pub goals: HashMap<String, Goal>,
+    pub milestones: HashMap<String, Milestone>,
+    /// Ids stay taken even when the fact is retracted, so an id never names two things.
+    pub adjustments: HashSet<String>,
+    pub celebrations: HashSet<String>,
+    /// Live RACI assignments.
+    pub raci: Vec<Raci>,
+    /// Live answer and revision positions per question; answered while non-empty.
+    pub reflections: HashMap<String, Vec<u64>>,
+}
+
+impl Cycle {
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_some()
+    }
+
+    pub fn answered(&self, question: &str) -> bool {
+        self.reflections
+            .get(question)
+            .is_some_and(|v| !v.is_empty())
+    }
+
+    /// The accountable person of a goal or milestone, if the item exists.
+    pub fn accountable(&self, item: &ItemRef) -> Option<&str> {
+        match item {
+            ItemRef::Goal(g) => self.goals.get(g).map(|g| g.accountable.current().as_str()),
+            ItemRef::Milestone(m) => self
+                .milestones
+                .get(m)
+                .map(|m| m.accountable.current().as_str()),
+        }
+    }
+
+    pub fn has_item(&self, item: &ItemRef) -> bool {
+        self.accountable(item).is_some()
+    }
+
+    fn forget(&mut self, position: u64) {
+        self.phase.forget(position);
+        if self.closed == Some(position) {
+            self.closed = None;
+        }
+        for goal in self.goals.values_mut() {
+            goal.accountable.forget(position);
+            goal.definition.forget(position);
+            goal.status.forget(position);
+        }
+        for m in self.milestones.values_mut() {
+            m.due.forget(position);
+            m.accountable.forget(position);
+            m.status.forget(position);
+        }
+        self.raci.retain(|r| r.position != position);
+        for answers in self.reflections.values_mut() {
+            answers.retain(|p| *p != position);
+        }
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Goal {
+    pub accountable: Tracked<String>,
+    /// What the rules need of the goal's current values (set, then revised).
+    pub definition: Tracked<GoalDef>,
+    pub status: Tracked<Status>,
+}
+
+/// A goal's values, reduced to what the rules need: whether it has a measure (interim data
+/// points need one), and a fingerprint of all its values, so a revision that changes
+/// nothing is caught without keeping the texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct GoalDef {
+    pub has_measure: bool,
+    pub fingerprint: u64,
+}
+
+impl GoalDef {
+    /// The fingerprint is rebuilt on every fold and never stored, so the hasher only needs
+    /// to agree with itself within one process.
+    pub fn of(
+        statement: &str,
+        target: Option<&IndicatorTarget>,
+        measure: Option<&MeasureDef>,
+        due_on: NaiveDate,
+        serves: Option<&str>,
+    ) -> GoalDef {
+        let mut h = DefaultHasher::new();
+        statement.hash(&mut h);
+        target.map(|t| (&t.indicator, &t.level)).hash(&mut h);
+        measure
+            .map(|m| (&m.name, &m.unit, m.baseline.to_bits(), m.target.to_bits()))
+            .hash(&mut h);
+        due_on.hash(&mut h);
+        serves.hash(&mut h);
+        GoalDef {
+            has_measure: measure.is_some(),
+            fingerprint: h.finish(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Milestone {
+    pub goal: String,
+    pub due: Tracked<NaiveDate>,
+    pub accountable: Tracked<String>,
+    pub status: Tracked<Status>,
+}
+
+/// Where a goal or milestone stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Status {
+    Open,
+    /// A goal met, a milestone reached.
+    Done,
+    /// A goal dropped, a milestone missed.
+    Abandoned,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Raci {
+    pub position: u64,
+    pub item: ItemRef,
+    pub role: RaciRole,
+    pub person: String,
+}
+
+/// A value set by a structural fact and changed by later, retractable facts. The current
+/// value is the last live change, or the base when every change was retracted.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Tracked<T> {
+    base: T,
+    changes: Vec<(u64, T)>,
+}
+
+impl<T> Tracked<T> {
+    pub fn new(base: T) -> Self {
+        Tracked {
+            base,
+            changes: Vec::new(),
+        }
+    }
+
+    pub fn current(&self) -> &T {
+        self.changes.last().map_or(&self.base, |(_, v)| v)
+    }
+
+    fn set(&mut self, position: u64, value: T) {
+        self.changes.push((position, value));
+    }
+
+    fn forget(&mut self, position: u64) {
+        self.changes.retain(|(p, _)| *p != position);
+    }
+}
+
+/// The type of the fact at a log position, one byte per slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Kind {
+    /// A position the log skipped (it never does; see [`MAX_GAP`]).
+    Gap,
+    OrgUnitRegistered,
+    PersonAdded,
+    RoleDefined,
+    RoleAssigned,
+    RoleReleased,
+    VisionAdopted,
+    VisionReviewed,
+    VisionRevised,
+    AgreementRecorded,
+    StrategicPlanRecorded,
+    RubricAdopted,
+    IndicatorRated,
+    CycleOpened,
+    CyclePhaseChanged,
+    CycleClosed,
+    GoalSet,
+    GoalRevised,
+    GoalMet,
+    GoalDropped,
+    MilestonePlanned,
+    MilestoneRescheduled,
+    MilestoneReached,
+    MilestoneMissed,
+    MeasureRecorded,
+    RaciAssigned,
+    AccountableReassigned,
+    AdjustmentLogged,
+    CelebrationLogged,
+    ReflectionAnswered,
+    ReflectionRevised,
+    EventRetracted,
+}
+
+/// Whether a fact can be retracted, and if not, how it is corrected instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Retraction {
+    Allowed,
+    /// It created something later facts refer to; the hint says how it is corrected.
+    Structural(&'static str),
+    /// It is a numbered version of a document; retracting it would reuse its number.
+    Versioned(&'static str),
+    /// Retractions are final: to restore a fact, record it again.
+    Final,
+    /// There is no fact at that position.
+    Missing,
+}
+
+impl Kind {
+    fn of(event: &Event) -> Kind {
+        match event {
+            Event::OrgUnitRegistered { .. } => Kind::OrgUnitRegistered,
+            Event::PersonAdded { .. } => Kind::PersonAdded,
+            Event::RoleDefined { .. } => Kind::RoleDefined,
+            Event::RoleAssigned { .. } => Kind::RoleAssigned,
+            Event::RoleReleased { .. } => Kind::RoleReleased,
+            Event::VisionAdopted { .. } => Kind::VisionAdopted,
+            Event::VisionReviewed { .. } => Kind::VisionReviewed,
+            Event::VisionRevised { .. } => Kind::VisionRevised,
+            Event::AgreementRecorded { .. } => Kind::AgreementRecorded,
+            Event::StrategicPlanRecorded { .. } => Kind::StrategicPlanRecorded,
+            Event::RubricAdopted { .. } => Kind::RubricAdopted,
+            Event::IndicatorRated { .. } => Kind::IndicatorRated,
+            Event::CycleOpened { .. } => Kind::CycleOpened,
+            Event::CyclePhaseChanged { .. } => Kind::CyclePhaseChanged,
+            Event::CycleClosed { .. } => Kind::CycleClosed,
+            Event::GoalSet { .. } => Kind::GoalSet,
+            Event::GoalRevised { .. } => Kind::GoalRevised,
+            Event::GoalMet { .. } => Kind::GoalMet,
+            Event::GoalDropped { .. } => Kind::GoalDropped,
+            Event::MilestonePlanned { .. } => Kind::MilestonePlanned,
+            Event::MilestoneRescheduled { .. } => Kind::MilestoneRescheduled,
+            Event::MilestoneReached { .. } => Kind::MilestoneReached,
+            Event::MilestoneMissed { .. } => Kind::MilestoneMissed,
+            Event::MeasureRecorded { .. } => Kind::MeasureRecorded,
+            Event::RaciAssigned { .. } => Kind::RaciAssigned,
+            Event::AccountableReassigned { .. } => Kind::AccountableReassigned,
+            Event::AdjustmentLogged { .. } => Kind::AdjustmentLogged,
+            Event::CelebrationLogged { .. } => Kind::CelebrationLogged,
+            Event::ReflectionAnswered { .. } => Kind::ReflectionAnswered,
+            Event::ReflectionRevised { .. } => Kind::ReflectionRevised,
+            Event::EventRetracted { .. } => Kind::EventRetracted,
+        }
+    }
+
+    /// Whether a fact of this kind can be retracted, and if not, why and what to do.
+    pub fn retraction(self) -> Retraction {
+        use Retraction::*;
+        match self {
+            Kind::Gap => Missing,
+            Kind::OrgUnitRegistered => {
+                Structural("an org unit's registration; record the right facts about it instead")
+            }
+            Kind::PersonAdded => {
+                Structural("a person's addition; record the right facts about them instead")
+            }
+            Kind::CycleOpened => {
+                Structural("a cycle's opening; close it with a summary that says why")
+            }
+            Kind::GoalSet => Structural("a goal; revise it, or drop it with a reason"),
+            Kind::MilestonePlanned => Structural(
+                "a milestone; reschedule it, reassign it, or mark it missed with a reason",
+            ),
+            Kind::VisionAdopted => {
+                Structural("a vision's adoption; record a revision of the vision")
+            }
+            Kind::VisionRevised => Versioned("record a further revision of the vision"),
+            Kind::RoleDefined => Versioned("define the role again with a reason"),
+            Kind::AgreementRecorded => Versioned("record a new version of the agreement"),
+            Kind::StrategicPlanRecorded => Versioned("record a new version of the strategic plan"),
+            Kind::EventRetracted => Final,
+            Kind::RoleAssigned
+            | Kind::RoleReleased
+            | Kind::VisionReviewed
+            | Kind::RubricAdopted
+            | Kind::IndicatorRated
+            | Kind::CyclePhaseChanged
+            | Kind::CycleClosed
+            | Kind::GoalRevised
+            | Kind::GoalMet
+            | Kind::GoalDropped
+            | Kind::MilestoneRescheduled
+            | Kind::MilestoneReached
+            | Kind::MilestoneMissed
+            | Kind::MeasureRecorded
+            | Kind::RaciAssigned
+            | Kind::AccountableReassigned
+            | Kind::AdjustmentLogged
+            | Kind::CelebrationLogged
+            | Kind::ReflectionAnswered
+            | Kind::ReflectionRevised => Allowed,
+        }
+    }
+}
+
+impl State {
+    /// An empty state, as before the first event of the log.
+    pub fn new() -> Self {
+        State::default()
+    }
+
+    /// Folds one envelope of the log. Envelopes must come in log order; one at or before
+    /// the last folded position is ignored.
+    pub fn apply(&mut self, env: &Envelope) {
+        if env.position <= self.position {
+            return;
+        }
+        let stream = self.record_stream(env);
+        self.record_slot(env.position, stream, Kind::of(&env.event));
+        self.position = env.position;
+        self.fold(env.position, &env.event);
+    }
+
+    /// The last log position folded (0 before the first).
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// How many events the stream holds, as far as this state has seen (0 if none).
+    pub fn stream_version(&self, stream: &str) -> u64 {
+        self.stream_index
+            .get(stream)
+            .and_then(|i| self.streams.get(*i as usize))
+            .map_or(0, |s| s.version)
+    }
+
+    /// Whether an org unit with this id is registered.
+    pub fn has_org(&self, id: &str) -> bool {
+        self.orgs.contains_key(id)
+    }
+
+    /// Whether a person with this id was added.
+    pub fn has_person(&self, id: &str) -> bool {
+        self.people.contains(id)
+    }
+
+    /// The phase of a cycle and whether it is closed, if the cycle exists.
+    pub fn cycle_phase(&self, id: &str) -> Option<(Phase, bool)> {
+        self.cycles
+            .get(id)
+            .map(|c| (*c.phase.current(), c.is_closed()))
+    }
+
+    /// Whether org unit `org` is `ancestor` or lies below it in the tree (permissions are
+    /// scoped to a subtree).
+    pub fn is_within(&self, org: &str, ancestor: &str) -> bool {
+        let mut current = self.orgs.get_key_value(org).map(|(k, _)| k.as_str());
+        // The tree is three levels deep; the cap only guards against a cycle of parents in
+        // a log written by something other than `decide`.
+        for _ in 0..8 {
+            match current {
+                Some(id) if id == ancestor => return true,
+                Some(id) => current = self.orgs.get(id).and_then(|o| o.parent.as_deref()),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The indicators a cycle focuses on, if the cycle exists.
+    pub fn cycle_focus(&self, cycle: &str) -> Option<&[String]> {
+        self.cycles.get(cycle).map(|c| c.focus.as_slice())
+    }
+
+    /// The goal a milestone of a cycle serves, if both exist.
+    pub fn milestone_goal(&self, cycle: &str, milestone: &str) -> Option<&str> {
+        self.cycles
+            .get(cycle)?
+            .milestones
+            .get(milestone)
+            .map(|m| m.goal.as_str())
+    }
+
+    /// What is known of the fact at `position`, if the log has one there.
+    pub(crate) fn at(&self, position: u64) -> Option<Position<'_>> {
+        let index = usize::try_from(position.checked_sub(1)?).ok()?;
+        let slot = self.slots.get(index)?;
+        let stream = self.streams.get(slot.stream as usize)?;
+        Some(Position {
+            stream: &stream.name,
+            owner: &stream.owner,
+            kind: slot.kind,
+            retracted: slot.retracted,
+        })
+    }
+
+    fn record_stream(&mut self, env: &Envelope) -> u32 {
+        let index = match self.stream_index.get(&env.stream) {
+            Some(i) => *i,
+            None => {
+                let i = u32::try_from(self.streams.len()).unwrap_or(u32::MAX);
+                self.streams.push(StreamInfo {
+                    name: env.stream.clone(),
+                    version: 0,
+                    owner: owner_of(&env.event),
+                });
+                self.stream_index.insert(env.stream.clone(), i);
+                i
+            }
+        };
+        if let Some(s) = self.streams.get_mut(index as usize) {
+            // The envelope's stream version is the log's; trust it over counting.
+            s.version = s.version.max(env.stream_version);
+            if s.owner == Owner::None {
+                s.owner = owner_of(&env.event);
+            }
+        }
+        index
+    }
+
+    /// Gives `position` its slot. Positions are gap-free, so this normally just pushes;
+    /// a skipped range is padded with gaps, unless it is absurdly large, in which case the
+    /// position gets no slot and simply cannot be retracted.
+    fn record_slot(&mut self, position: u64, stream: u32, kind: Kind) {
+        let next = self.slots.len() as u64 + 1;
+        if position < next || position - next > MAX_GAP {
+            return;
+        }
+        let gap = Slot {
+            stream,
+            kind: Kind::Gap,
+            retracted: false,
+        };
+        for _ in next..position {
+            self.slots.push(gap);
+        }
+        self.slots.push(Slot {
+            stream,
+            kind,
+            retracted: false,
+        });
+    }
+
+    /// The bookkeeping of one fact. No rules here: a fact about something unknown (which
+    /// decide never produces) is ignored rather than guessed at.
+    fn fold(&mut self, pos: u64, event: &Event) {
+        match event {
+            Event::OrgUnitRegistered {
+                org, kind, parent, ..
+            } => {
+                self.orgs.entry(org.clone()).or_insert_with(|| Org {
+                    kind: *kind,
+                    parent: parent.clone(),
+                    adopted: Vec::new(),
+                    roles: HashMap::new(),
+                    vision: 0,
+                    agreement: 0,
+                    plan: 0,
+                });
+            }
+            Event::PersonAdded { person, .. } => {
+                self.people.insert(person.clone());
+            }
+            Event::RoleDefined { org, role, .. } => {
+                if let Some(o) = self.orgs.get_mut(org) {
+                    o.roles.entry(role.clone()).or_default().versions += 1;
+                }
+            }
+            Event::RoleAssigned { org, role, person } => self.hold(pos, org, role, person, true),
+            Event::RoleReleased {
+                org, role, person, ..
+            } => self.hold(pos, org, role, person, false),
+            Event::VisionAdopted { org, version, .. }
+            | Event::VisionRevised { org, version, .. } => {
+                if let Some(o) = self.orgs.get_mut(org) {
+                    o.vision = o.vision.max(*version);
+                }
+            }
+            Event::AgreementRecorded { org, version, .. } => {
+                if let Some(o) = self.orgs.get_mut(org) {
+                    o.agreement = o.agreement.max(*version);
+                }
+            }
+            Event::StrategicPlanRecorded { org, version, .. } => {
+                if let Some(o) = self.orgs.get_mut(org) {
+                    o.plan = o.plan.max(*version);
+                }
+            }
+            Event::RubricAdopted {
+                org,
+                rubric,
+                version,
+            } => {
+                if let Some(o) = self.orgs.get_mut(org) {
+                    o.adopted.push((pos, rubric.clone(), *version));
+                }
+            }
+            Event::CycleOpened {
+                cycle,
+                org,
+                rubric,
+                rubric_version,
+                focus,
+                ..
+            } => {
+                self.cycles.entry(cycle.clone()).or_insert_with(|| Cycle {
+                    org: org.clone(),
+                    rubric: rubric.clone(),
+                    rubric_version: *rubric_version,
+                    focus: focus.clone(),
+                    phase: Tracked::new(Phase::Plan),
+                    closed: None,
+                    goals: HashMap::new(),
+                    milestones: HashMap::new(),
+                    adjustments: HashSet::new(),
+                    celebrations: HashSet::new(),
+                    raci: Vec::new(),
+                    reflections: HashMap::new(),
+                });
+            }
+            Event::EventRetracted { position, .. } => self.retract(*position),
+            Event::VisionReviewed { .. }
+            | Event::IndicatorRated { .. }
+            | Event::MeasureRecorded { .. } => {}
+            _ => self.fold_cycle(pos, event),
+        }
+    }
+
+    fn hold(&mut self, pos: u64, org: &str, role: &str, person: &str, holds: bool) {
+        if let Some(o) = self.orgs.get_mut(org) {
+            o.roles
+                .entry(role.to_string())
+                .or_default()
+                .holders
+                .entry(person.to_string())
+                .or_insert_with(|| Tracked::new(false))
+                .set(pos, holds);
+        }
+    }
+
+    fn fold_cycle(&mut self, pos: u64, event: &Event) {
+        let Some(c) = event.cycle().and_then(|id| self.cycles.get_mut(id)) else {
+            return;
+        };
+        match event {
+            Event::CyclePhaseChanged { to, .. } => c.phase.set(pos, *to),
+            Event::CycleClosed { .. } => {
+                c.closed.get_or_insert(pos);
+            }
+            Event::GoalSet {
+                goal,
+                statement,
+                target,
+                measure,
+                due_on,
+                accountable,
+                serves,
+                ..
+            } => {
+                c.goals.entry(goal.clone()).or_insert_with(|| Goal {
+                    accountable: Tracked::new(accountable.clone()),
+                    definition: Tracked::new(GoalDef::of(
+                        statement,
+                        target.as_ref(),
+                        measure.as_ref(),
+                        *due_on,
+                        serves.as_deref(),
+                    )),
+                    status: Tracked::new(Status::Open),
+                });
+            }
+            Event::GoalRevised {
+                goal,
+                statement,
+                target,
+                measure,
+                due_on,
+                serves,
+                ..
+            } => {
+                if let Some(g) = c.goals.get_mut(goal) {
+                    let def = GoalDef::of(
+                        statement,
+                        target.as_ref(),
+                        measure.as_ref(),
+                        *due_on,
+                        serves.as_deref(),
+                    );
+                    g.definition.set(pos, def);
+                }
+            }
+            Event::GoalMet { goal, .. } => set_goal_status(c, pos, goal, Status::Done),
+            Event::GoalDropped { goal, .. } => set_goal_status(c, pos, goal, Status::Abandoned),
+            Event::MilestonePlanned {
+                goal,
+                milestone,
+                due_on,
+                accountable,
+                ..
+            } => {
+                c.milestones
+                    .entry(milestone.clone())
+                    .or_insert_with(|| Milestone {
+                        goal: goal.clone(),
+                        due: Tracked::new(*due_on),
+                        accountable: Tracked::new(accountable.clone()),
+                        status: Tracked::new(Status::Open),
+                    });
+            }
+            Event::MilestoneRescheduled { milestone, to, .. } => {
+                if let Some(m) = c.milestones.get_mut(milestone) {
+                    m.due.set(pos, *to);
+                }
+            }
+            Event::MilestoneReached { milestone, .. } => {
+                set_milestone_status(c, pos, milestone, Status::Done)
+            }
+            Event::MilestoneMissed { milestone, .. } => {
+                set_milestone_status(c, pos, milestone, Status::Abandoned)
+            }
+            Event::RaciAssigned {
+                item, role, person, ..
+            } => c.raci.push(Raci {
+                position: pos,
+                item: item.clone(),
+                role: *role,
+                person: person.clone(),
+            }),
+            Event::AccountableReassigned { item, to, .. } => match item {
+                ItemRef::Goal(g) => {
+                    if let Some(g) = c.goals.get_mut(g) {
+                        g.accountable.set(pos, to.clone());
+                    }
+                }
+                ItemRef::Milestone(m) => {
+                    if let Some(m) = c.milestones.get_mut(m) {
+                        m.accountable.set(pos, to.clone());
+                    }
+                }
+            },
+            Event::AdjustmentLogged { adjustment, .. } => {
+                c.adjustments.insert(adjustment.clone());
+            }
+            Event::CelebrationLogged { celebration, .. } => {
+                c.celebrations.insert(celebration.clone());
+            }
+            Event::ReflectionAnswered { question, .. }
+            | Event::ReflectionRevised { question, .. } => {
+                c.reflections.entry(question.clone()).or_default().push(pos);
+            }
+            _ => {}
+        }
+    }
+
+    /// Marks `position` retracted and forgets it wherever its aggregate tracked it, so the
+    /// values it changed fall back to what the remaining facts say.
+    fn retract(&mut self, position: u64) {
+        let Some(index) = position
+            .checked_sub(1)
+            .and_then(|i| usize::try_from(i).ok())
+        else {
+            return;
+        };
+        let Some(slot) = self.slots.get_mut(index) else {
+            return;
+        };
+        if slot.retracted {
+            return;
+        }
+        slot.retracted = true;
+        let owner = self.streams.get(slot.stream as usize).map(|s| &s.owner);
+        match owner {
+            Some(Owner::Org(id)) => {
+                if let Some(o) = self.orgs.get_mut(id) {
+                    o.forget(position);
+                }
+            }
+            Some(Owner::Cycle(id)) => {
+                if let Some(c) = self.cycles.get_mut(id) {
+                    c.forget(position);
+                }
+            }
+            Some(Owner::None) | None => {}
+        }
+    }
+}
+
+fn set_goal_status(c: &mut Cycle, pos: u64, goal: &str, status: Status) {
+    if let Some(g) = c.goals.get_mut(goal) {
+        g.status.set(pos, status);
+    }
+}
+
+fn set_milestone_status(c: &mut Cycle, pos: u64, milestone: &str, status: Status) {
+    if let Some(m) = c.milestones.get_mut(milestone) {
+        m.status.set(pos, status);
+    }
+}
+
+/// The aggregate whose stream a fact is written to.
+fn owner_of(event: &Event) -> Owner {
+    if let Some(cycle) = event.cycle() {
+        return Owner::Cycle(cycle.to_string());
+    }
+    match event {
+        Event::OrgUnitRegistered { org, .. }
+        | Event::RoleDefined { org, .. }
+        | Event::RoleAssigned { org, .. }
+        | Event::RoleReleased { org, .. }
+        | Event::VisionAdopted { org, .. }
+        | Event::VisionReviewed { org, .. }
+        | Event::VisionRevised { org, .. }
+        | Event::AgreementRecorded { org, .. }
+        | Event::StrategicPlanRecorded { org, .. }
+        | Event::RubricAdopted { org, .. }
+        | Event::IndicatorRated { org, .. } => Owner::Org(org.clone()),
+        _ => Owner::None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::testkit::{given, history};
+    use trellis_events::stream;
+
+    #[test]
+    fn a_slot_is_eight_bytes_so_a_million_events_cost_eight_megabytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 8);
+    }
+
+    #[test]
+    fn stream_versions_follow_the_envelopes() {
+        let state = given(history());
+        assert_eq!(state.stream_version(&stream::org("d1")), 4);
+        assert_eq!(state.stream_version(&stream::person("ana")), 1);
+        assert_eq!(state.stream_version("nowhere"), 0);
+        assert!(state.position() > 0);
+    }
+
+    #[test]
+    fn replaying_an_envelope_already_folded_changes_nothing() {
+        let mut events = history();
+        events.push((
+            stream::cycle("c1"),
+            Event::GoalMet {
+                cycle: "c1".into(),
+                goal: "g1".into(),
+                evidence: "done".into(),
+            },
+        ));
+        let mut state = given(events);
+        let before = state.stream_version(&stream::cycle("c1"));
+        let env = crate::command::testkit::envelope(
+            1,
+            stream::cycle("c1"),
+            99,
+            Event::GoalDropped {
+                cycle: "c1".into(),
+                goal: "g1".into(),
+                reason: "late replay".into(),
+            },
+        );
+        state.apply(&env);
+        assert_eq!(state.stream_version(&stream::cycle("c1")), before);
+        assert_eq!(
+            *state.cycles["c1"].goals["g1"].status.current(),
+            Status::Done
+        );
+    }
+
+    #[test]
+    fn a_retracted_milestone_reached_makes_the_milestone_open_again() {
+        let mut events = history();
+        events.push((
+            stream::cycle("c1"),
+            Event::MilestoneReached {
+                cycle: "c1".into(),
+                milestone: "m1".into(),
+                evidence: "done".into(),
+            },
+        ));
+        let reached_at = events.len() as u64;
+        let state = given(events.clone());
+        assert_eq!(
+            *state.cycles["c1"].milestones["m1"].status.current(),
+            Status::Done
+        );
+
+        events.push((
+            stream::cycle("c1"),
+            Event::EventRetracted {
+                position: reached_at,
+                reason: "entered on the wrong milestone".into(),
+            },
+        ));
+        let state = given(events);
+        assert_eq!(
+            *state.cycles["c1"].milestones["m1"].status.current(),
+            Status::Open
+        );
+        assert!(state.at(reached_at).is_some_and(|p| p.retracted));
+    }
+
+    #[test]
+    fn a_retracted_reassignment_gives_the_goal_back_to_the_earlier_person() {
+        let mut events = history();
+        let item = ItemRef::Goal("g1".into());
+        events.push((
+            stream::cycle("c1"),
+            Event::AccountableReassigned {
+                cycle: "c1".into(),
+                item: item.clone(),
+                from: "ana".into(),
+                to: "ben".into(),
+                reason: "leave".into(),
+            },
+        ));
+        let at = events.len() as u64;
+        events.push((
+            stream::cycle("c1"),
+            Event::EventRetracted {
+                position: at,
+                reason: "wrong goal".into(),
+            },
+        ));
+        let state = given(events);
+        assert_eq!(state.cycles["c1"].accountable(&item), Some("ana"));
+    }
+
+    #[test]
+    fn a_retracted_phase_change_puts_the_cycle_back_in_its_earlier_phase() {
+        let mut events = history();
+        events.push((
+            stream::cycle("c1"),
+            Event::CyclePhaseChanged {
+                cycle: "c1".into(),
+                from: Phase::Plan,
+                to: Phase::Do,
+            },
+        ));
+        let at = events.len() as u64;
+        assert_eq!(
+            given(events.clone()).cycle_phase("c1"),
+            Some((Phase::Do, false))
+        );
+        events.push((
+            stream::cycle("c1"),
+            Event::EventRetracted {
+                position: at,
+                reason: "clicked too early".into(),
+            },
+        ));
+        assert_eq!(given(events).cycle_phase("c1"), Some((Phase::Plan, false)));
+    }
+
+    #[test]
+    fn a_retracted_role_assignment_means_the_person_never_held_it() {
+        let mut events = history();
+        let role = |e| (stream::org("d1"), e);
+        events.push(role(Event::RoleDefined {
+            org: "d1".into(),
+            role: "coach".into(),
+            title: "Coach".into(),
+            success: "s".into(),
+            why: "w".into(),
+            measure: "m".into(),
+            reason: None,
+        }));
+        events.push(role(Event::RoleAssigned {
+            org: "d1".into(),
+            role: "coach".into(),
+            person: "cy".into(),
+        }));
+        let at = events.len() as u64;
+        assert!(given(events.clone()).orgs["d1"].roles["coach"].held_by("cy"));
+        events.push(role(Event::EventRetracted {
+            position: at,
+            reason: "wrong person".into(),
+        }));
+        assert!(!given(events).orgs["d1"].roles["coach"].held_by("cy"));
+    }
+
+    #[test]
+    fn a_retracted_adoption_is_no_longer_an_adopted_rubric() {
+        let mut events = history();
+        let adoption = events
+            .iter()
+            .position(|(_, e)| matches!(e, Event::RubricAdopted { rubric, .. } if rubric == "rapid-improvement"))
+            .map(|i| i as u64 + 1)
+            .expect("the history adopts rapid-improvement");
+        events.push((
+            stream::org("d1"),
+            Event::EventRetracted {
+                position: adoption,
+                reason: "adopted by mistake".into(),
+            },
+        ));
+        let state = given(events);
+        assert!(state.orgs["d1"]
+            .adopted_versions("rapid-improvement")
+            .is_empty());
+        assert_eq!(state.orgs["d1"].adopted_versions("leadership-system"), [1]);
+    }
+
+    #[test]
+    fn the_tree_queries_follow_parents_up_to_the_state() {
+        let state = given(history());
+        assert!(state.is_within("s1", "st"));
+        assert!(state.is_within("s1", "d1"));
+        assert!(state.is_within("d1", "d1"));
+        assert!(!state.is_within("d1", "s1"));
+        assert!(!state.is_within("nowhere", "nowhere"));
+        assert_eq!(state.cycle_focus("c1"), Some(&["3a".to_string()][..]));
+        assert_eq!(state.milestone_goal("c1", "m1"), Some("g1"));
+        assert_eq!(state.milestone_goal("c1", "m9"), None);
+    }
+
+    #[test]
+    fn facts_about_unknown_things_are_ignored_by_the_fold() {
+        let state = given(vec![(
+            stream::cycle("ghost"),
+            Event::GoalMet {
+                cycle: "ghost".into(),
+                goal: "g".into(),
+                evidence: "x".into(),
+            },
+        )]);
+        assert!(state.cycles.is_empty());
+        assert_eq!(state.stream_version(&stream::cycle("ghost")), 1);
+    }
+}
