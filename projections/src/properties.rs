@@ -1,0 +1,250 @@
+//! Properties of the fold over random, valid-enough histories (see [`crate::testkit`]).
+
+use std::collections::{BTreeSet, HashSet};
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde_json::{json, Value};
+use trellis_events::{Envelope, Event};
+use trellis_rubric::Catalog;
+
+use crate::testkit::{date, Generator, Op, TEST_MIX};
+use crate::{as_of_instant, as_of_position, is_retractable, Projections};
+
+fn ops(max: usize) -> impl Strategy<Value = Vec<Op>> {
+    let op = (any::<u16>(), any::<u16>(), any::<u16>(), any::<u16>())
+        .prop_map(|(pick, a, b, c)| Op { pick, a, b, c });
+    prop::collection::vec(op, 0..max)
+}
+
+fn history(ops: &[Op]) -> Vec<Envelope> {
+    Generator::history(TEST_MIX, ops)
+}
+
+fn value(p: &Projections) -> Value {
+    serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
+/// Everyone a query could be about: people added and anyone named on an item or a role.
+fn people_named(events: &[Envelope]) -> BTreeSet<String> {
+    let mut people = BTreeSet::new();
+    for e in events {
+        match &e.event {
+            Event::PersonAdded { person, .. }
+            | Event::RoleAssigned { person, .. }
+            | Event::RaciAssigned { person, .. } => {
+                people.insert(person.clone());
+            }
+            Event::GoalSet { accountable, .. } | Event::MilestonePlanned { accountable, .. } => {
+                people.insert(accountable.clone());
+            }
+            Event::AccountableReassigned { to, .. } => {
+                people.insert(to.clone());
+            }
+            _ => {}
+        }
+    }
+    people
+}
+
+/// What users can see: every query over every view, without the indexes that only serve
+/// retractions and lookups, and without retraction entries in timelines.
+fn visible(p: &Projections, people: &BTreeSet<String>) -> Value {
+    let catalog = Catalog::shipped();
+    let rubrics: Vec<_> = ["leadership-system", "rapid-improvement"]
+        .iter()
+        .filter_map(|id| catalog.get(id, 1))
+        .collect();
+    let orgs: Vec<String> = p.org_tree().units().map(|u| u.id.clone()).collect();
+
+    let mut documents = serde_json::to_value(&p.documents).unwrap_or(Value::Null);
+    if let Some(d) = documents.as_object_mut() {
+        d.remove("at");
+    }
+
+    let mut cells: Vec<_> = p.maturity.cells().collect();
+    cells.sort_by(|a, b| (&a.org, &a.rubric, &a.indicator).cmp(&(&b.org, &b.rubric, &b.indicator)));
+    let summaries: Vec<_> = orgs
+        .iter()
+        .flat_map(|o| rubrics.iter().map(move |r| (o, r)))
+        .map(|(o, r)| p.maturity.summary(o, r))
+        .collect();
+    let rollups: Vec<_> = orgs
+        .iter()
+        .filter_map(|o| {
+            rubrics
+                .first()
+                .map(|r| p.maturity.rollup(p.org_tree(), o, r))
+        })
+        .collect();
+    let adoptions: Vec<_> = orgs.iter().map(|o| p.maturity.adoptions(o)).collect();
+
+    let cycles: Vec<Value> = p
+        .timelines
+        .cycles()
+        .map(|c| {
+            let timeline: Vec<_> = c
+                .timeline()
+                .into_iter()
+                .filter(|e| e.kind != "event_retracted")
+                .collect();
+            json!({
+                "header": c.header(),
+                "goals": c.goals,
+                "milestones": c.milestones,
+                "goal_views": c.goal_views(),
+                "milestone_views": c.milestone_views(),
+                "reflections": c.reflections(),
+                "timeline": timeline,
+            })
+        })
+        .collect();
+
+    let days = [date(2024, 9, 1), date(2024, 10, 1), date(2025, 1, 1)];
+    let persons: Vec<_> = people
+        .iter()
+        .flat_map(|who| days.iter().map(move |d| (who, *d)))
+        .map(|(who, d)| p.person_view(who, d))
+        .collect();
+    let per_org: Vec<_> = orgs
+        .iter()
+        .map(|o| {
+            json!({
+                "unowned": p.accountability.unowned(&p.timelines, &p.documents, o),
+                "reassignments": p.accountability.reassignments(&p.timelines, o),
+            })
+        })
+        .collect();
+
+    json!({
+        "documents": documents,
+        "cells": cells,
+        "summaries": summaries,
+        "rollups": rollups,
+        "adoptions": adoptions,
+        "cycles": cycles,
+        "persons": persons,
+        "per_org": per_org,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn folding_with_reads_in_between_equals_rebuilding_from_scratch(ops in ops(250)) {
+        let events = history(&ops);
+        let people = people_named(&events);
+        let mut live = Projections::new();
+        for (i, e) in events.iter().enumerate() {
+            live.apply(e);
+            if i % 25 == 0 {
+                // Queries take `&self`; running them mid-fold also checks they never panic.
+                let _ = visible(&live, &people);
+            }
+        }
+        let rebuilt = Projections::fold(&events);
+        prop_assert_eq!(value(&live), value(&rebuilt));
+        prop_assert_eq!(live, rebuilt);
+    }
+
+    #[test]
+    fn as_of_position_k_equals_the_fold_of_the_first_k_events(ops in ops(250), k in any::<Index>()) {
+        let events = history(&ops);
+        let k = k.index(events.len() + 1);
+        let as_of = as_of_position(&events, k as u64);
+        prop_assert_eq!(as_of.position(), k as u64);
+        prop_assert_eq!(as_of, Projections::fold(&events[..k]));
+    }
+
+    #[test]
+    fn as_of_instant_equals_the_fold_of_the_events_recorded_by_then(ops in ops(250), k in any::<Index>()) {
+        let events = history(&ops);
+        prop_assume!(!events.is_empty());
+        let t = events[k.index(events.len())].recorded_at;
+        let by_then: Vec<_> = events.iter().filter(|e| e.recorded_at <= t).cloned().collect();
+        prop_assert_eq!(as_of_instant(&events, t), Projections::fold(&by_then));
+    }
+
+    #[test]
+    fn a_restored_checkpoint_folded_on_equals_folding_straight_through(
+        ops in ops(250),
+        k in any::<Index>(),
+        overlap in 0usize..4,
+    ) {
+        let events = history(&ops);
+        let k = k.index(events.len() + 1);
+        let head = Projections::fold(&events[..k]);
+        let bytes = head.to_checkpoint().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut restored =
+            Projections::from_checkpoint(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&restored, &head);
+        // Replaying a few events the checkpoint already holds changes nothing.
+        restored.extend(&events[k.saturating_sub(overlap)..]);
+        prop_assert_eq!(restored, Projections::fold(&events));
+    }
+
+    #[test]
+    fn retracted_events_leave_every_view_as_if_they_had_never_been_recorded(ops in ops(250)) {
+        let events = history(&ops);
+        let retractable: HashSet<u64> = events
+            .iter()
+            .filter(|e| is_retractable(&e.event))
+            .map(|e| e.position)
+            .collect();
+        let retracted: HashSet<u64> = events
+            .iter()
+            .filter_map(|e| match e.event {
+                Event::EventRetracted { position, .. } => Some(position),
+                _ => None,
+            })
+            .filter(|p| retractable.contains(p))
+            .collect();
+        let clean: Vec<Envelope> = events
+            .iter()
+            .filter(|e| !retracted.contains(&e.position))
+            .filter(|e| !matches!(e.event, Event::EventRetracted { .. }))
+            .cloned()
+            .collect();
+        let people = people_named(&events);
+        prop_assert_eq!(
+            visible(&Projections::fold(&events), &people),
+            visible(&Projections::fold(&clean), &people)
+        );
+    }
+}
+
+#[test]
+fn a_checkpoint_from_another_code_version_is_refused() {
+    let mut checkpoint = value(&Projections::new());
+    checkpoint = json!({ "code_version": crate::CODE_VERSION + 1, "projections": checkpoint });
+    let bytes = serde_json::to_vec(&checkpoint).unwrap_or_default();
+
+    let refused = Projections::from_checkpoint(&bytes);
+    assert!(
+        matches!(refused, Err(crate::CheckpointError::Stale { .. })),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        Projections::from_checkpoint(b"not json"),
+        Err(crate::CheckpointError::Corrupt(_))
+    ));
+}
+
+#[test]
+fn generated_histories_exercise_every_event_kind_and_real_retractions() {
+    let mut kinds = BTreeSet::new();
+    let events: Vec<_> = Generator::stream(TEST_MIX, 7, 5_000).collect();
+    for e in &events {
+        kinds.insert(e.event.kind());
+    }
+    assert_eq!(kinds.len(), 31, "{kinds:?}");
+    let p = Projections::fold(&events);
+    let retraction_entries = p
+        .timelines
+        .cycles()
+        .flat_map(|c| c.entries())
+        .filter(|e| e.fact.kind() == "event_retracted")
+        .count();
+    assert!(retraction_entries > 50, "{retraction_entries}");
+}
