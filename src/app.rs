@@ -62,6 +62,9 @@ fn code_version() -> String {
 
 const CHECKPOINT_KEY: &[u8] = b"current";
 
+/// A start-up that folds at least this many events writes a new checkpoint.
+const CHECKPOINT_AFTER: u64 = 50_000;
+
 impl App {
     /// Opens the data directory, loads its rubric catalog and catches up from the last
     /// usable checkpoint.
@@ -79,7 +82,11 @@ impl App {
             app.projections = cp.projections;
             app.position = cp.position;
         }
-        app.catch_up()?;
+        let folded = app.catch_up()?;
+        // Save the work of a long catch-up so the next start-up does not repeat it.
+        if folded >= CHECKPOINT_AFTER {
+            app.save_checkpoint()?;
+        }
         Ok(app)
     }
 

@@ -163,9 +163,17 @@ pub fn accountability(
         Some(p) => vec![p.to_string()],
         None => views.documents.people().map(|p| p.id.clone()).collect(),
     };
-    people
+    let mut views: Vec<PersonView> = people
         .iter()
         .map(|p| views.person_view(p, today))
         .filter(|v| person.is_some() || !v.open.is_empty() || !v.roles.is_empty())
-        .collect()
+        .collect();
+    // Most urgent first: who has the most overdue, then the most open.
+    views.sort_by_key(|v| {
+        (
+            std::cmp::Reverse(v.overdue.len()),
+            std::cmp::Reverse(v.open.len()),
+        )
+    });
+    views
 }

@@ -1,5 +1,7 @@
 //! The `trellis` command line: parses arguments and hands each command to the library.
 
+mod bench;
+mod demo;
 mod log;
 mod replay;
 mod rubric;
@@ -42,6 +44,13 @@ pub enum Command {
     },
     /// Show a view (maturity, timeline, accountability) as of an instant or a position.
     Replay(replay::ReplayArgs),
+    /// Fill an empty data directory with a sample district (or a large generated log).
+    Demo(demo::DemoArgs),
+    /// Benchmarks that print their figures beside baselines measured in the same run.
+    Bench {
+        #[command(subcommand)]
+        action: bench::BenchAction,
+    },
 }
 
 /// How a command prints what it shows.
@@ -54,6 +63,7 @@ pub enum Format {
 /// Parses the arguments, runs the command and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
     init_tracing();
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -70,7 +80,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify => log::verify(&cli.data),
         Command::Log { action } => log::run(&cli.data, action),
         Command::Replay(args) => replay::run(&cli.data, args),
+        Command::Demo(args) => demo::run(&cli.data, args),
+        Command::Bench { action } => bench::run(&cli.data, action),
     }
+}
+
+/// `trellis … | head` closes stdout early; end quietly instead of reporting a panic.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        if msg.contains("failed printing to stdout") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn init_tracing() {

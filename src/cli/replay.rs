@@ -82,8 +82,10 @@ pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
             print_cycles(args.format, as_of, &cycles);
         }
         View::Accountability => {
+            // Judged on the day asked about: the instant's, or the replayed event's.
             let today = args
                 .today
+                .or(args.as_of.map(|t| t.date_naive()))
                 .or(as_of.recorded_at.map(|t| t.date_naive()))
                 .unwrap_or_else(|| Utc::now().date_naive());
             let people = replay::accountability(&views, args.person.as_deref(), today);
