@@ -140,6 +140,38 @@ struct Shared {
     sender: Option<mpsc::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
     options: Options,
+    /// Declared last so that it is dropped last, after `db` and `tree`: see [`StoreReleased`].
+    _released: StoreReleased,
+}
+
+/// Waits, when dropped, until sled has let go of its lock on `store/db`.
+///
+/// Dropping the last `sled::Db` handle does not close the store at once: sled's background
+/// threads still hold it until their last write completes, so an immediate `Log::open` of
+/// the same directory could fail with [`LogError::Locked`] although no one else uses it
+/// (about 1 reopen in 200 under CPU load). Waiting here makes closing a log synchronous.
+struct StoreReleased {
+    lock_path: PathBuf,
+}
+
+impl Drop for StoreReleased {
+    fn drop(&mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            // The same `flock` that sled takes: acquiring it proves sled has released it.
+            // Our own hold ends when `file` is dropped at the end of this iteration.
+            let free = File::open(&self.lock_path).map_or(true, |file| file.try_lock().is_ok());
+            if free {
+                return;
+            }
+            if std::time::Instant::now() > deadline {
+                let path = self.lock_path.display();
+                tracing::warn!(path = %path, "sled still holds the store after 2 s");
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
 }
 
 impl Drop for Shared {
@@ -212,11 +244,7 @@ impl Log {
             path: dir.clone(),
             source,
         })?;
-        let db = sled::Config::new()
-            .path(dir.join("store"))
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| classify_open_error(e, &dir))?;
+        let db = open_store(&dir)?;
         let tree = db.open_tree("log")?;
         let last = last_event(&tree)?;
         let head = Head {
@@ -228,6 +256,11 @@ impl Log {
 
         let (tx, rx) = mpsc::channel();
         let (head_tx, _) = watch::channel(head.position);
+        let store_path = dir.join("store").join("db");
+        let store_file = File::open(&store_path).map_err(|source| LogError::Io {
+            path: store_path,
+            source,
+        })?;
         let writer_state = Writer {
             tree: tree.clone(),
             db: db.clone(),
@@ -236,6 +269,7 @@ impl Log {
             versions: HashMap::new(),
             ulids: ulid::Generator::new(),
             head_file,
+            store_file,
             broken: None,
         };
         let publish_tx = head_tx.clone();
@@ -246,6 +280,9 @@ impl Log {
                 path: dir.clone(),
                 source,
             })?;
+        let released = StoreReleased {
+            lock_path: dir.join("store").join("db"),
+        };
         let shared = Shared {
             dir,
             db,
@@ -254,6 +291,7 @@ impl Log {
             sender: Some(tx),
             writer: Some(writer),
             options,
+            _released: released,
         };
         Ok(Log {
             shared: Arc::new(shared),
@@ -455,6 +493,71 @@ impl Subscription {
     }
 }
 
+/// Opens the sled store in `dir/store`, getting past the one way of refusing to open that a
+/// killed process is known to leave behind in sled 0.34.7.
+fn open_store(dir: &Path) -> Result<sled::Db, LogError> {
+    let path = dir.join("store");
+    let open = || sled::Config::new().path(&path).flush_every_ms(None).open();
+    match open() {
+        Ok(db) => Ok(db),
+        Err(sled::Error::Corruption { .. }) if set_aside_interrupted_snapshots(dir)? => {
+            open().map_err(|e| classify_open_error(e, dir))
+        }
+        Err(e) => Err(classify_open_error(e, dir)),
+    }
+}
+
+/// Moves `snap.*.generating` files out of `dir/store` into `dir/store-interrupted-snapshots`;
+/// true when there was one.
+///
+/// On every open, sled 0.34.7 writes its snapshot (a cache of its own recovery, rebuilt from
+/// its log) to `snap.LSN.generating`, fsyncs it and only then renames it to `snap.LSN`. A
+/// process killed before the rename leaves the `.generating` file behind, and the next open
+/// takes it for the newest snapshot: when it was cut short its checksum fails and sled
+/// refuses with "Read corrupted data at file offset None" (spacejam/sled#1527, #1533;
+/// reproduced here by killing a process while it opens the store). Without that file sled
+/// recovers from the previous, complete snapshot and its log, which is exactly what the
+/// interrupted open had started to do. The acknowledged-head check that follows still
+/// refuses a store that lost acknowledged events, so this can only turn a refusal into a
+/// checked open, never hide a loss.
+///
+/// This is done only while holding sled's own lock on `store/db` (the same `flock`), so a
+/// snapshot that a live process is writing is never touched.
+fn set_aside_interrupted_snapshots(dir: &Path) -> Result<bool, LogError> {
+    let store = dir.join("store");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LogError::Io { path, source }
+    };
+    let lock_path = store.join("db");
+    let lock = File::open(&lock_path).map_err(io(&lock_path))?;
+    if lock.try_lock().is_err() {
+        return Err(LogError::Locked {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let mut moved = false;
+    for entry in std::fs::read_dir(&store).map_err(io(&store))? {
+        let entry = entry.map_err(io(&store))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with("snap.") && name.ends_with(".generating")) {
+            continue;
+        }
+        let aside = dir.join("store-interrupted-snapshots");
+        std::fs::create_dir_all(&aside).map_err(io(&aside))?;
+        std::fs::rename(entry.path(), aside.join(&*name)).map_err(io(&entry.path()))?;
+        tracing::warn!(
+            file = %name,
+            moved_to = %aside.display(),
+            "set aside a snapshot that sled left half-written when it was killed"
+        );
+        moved = true;
+    }
+    // Dropping `lock` releases it for sled's second attempt.
+    Ok(moved)
+}
+
 fn classify_open_error(e: sled::Error, dir: &Path) -> LogError {
     let reason = e.to_string();
     if reason.contains("could not acquire lock") {
@@ -572,6 +675,11 @@ struct Writer {
     versions: HashMap<String, u64>,
     ulids: ulid::Generator,
     head_file: HeadFile,
+    /// sled's data file, fdatasync'ed after every flush: on Linux `sled::Db::flush` ends in
+    /// `sync_file_range`, which neither flushes the disk's write cache nor commits the
+    /// file's growth, so without this an acknowledged append could be lost to a power cut or
+    /// an OS crash (a killed process cannot tell the difference).
+    store_file: File,
     /// Set when a flush failed: what is durable is then unknown, so no more appends.
     broken: Option<String>,
 }
@@ -615,7 +723,8 @@ impl Writer {
             let written = self
                 .tree
                 .apply_batch(staged.batch)
-                .and_then(|_| self.db.flush().map(|_| ()));
+                .and_then(|_| self.db.flush().map(|_| ()))
+                .and_then(|_| self.store_file.sync_data().map_err(sled::Error::from));
             match written {
                 Ok(()) => {
                     self.head = new_head;

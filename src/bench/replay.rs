@@ -55,6 +55,8 @@ pub struct ReplayBenchReport {
 /// The modes a child process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ChildMode {
+    /// Scan the stored bytes, decode nothing: what sled alone costs.
+    Scan,
     /// Scan and decode every event, fold nothing: the baseline.
     Raw,
     /// Fold every event into the write model and all projections.
@@ -67,6 +69,15 @@ pub enum ChildMode {
 pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
     let started = Instant::now();
     let events = match mode {
+        ChildMode::Scan => {
+            let log = Log::open(data)?;
+            let mut n = 0u64;
+            for item in log.iter_raw(1) {
+                std::hint::black_box(item?);
+                n += 1;
+            }
+            n
+        }
         ChildMode::Raw => {
             let log = Log::open(data)?;
             let mut n = 0u64;
@@ -186,7 +197,7 @@ fn time_queries(data: &Path, n: usize) -> anyhow::Result<(f64, f64)> {
     let head = log.head_position();
     let cycles: Vec<String> = {
         let views = crate::replay::views_at(&log, head.min(200_000), false)?;
-        views.timelines.cycles().map(|c| c.header().id).collect()
+        views.timelines.cycles().map(|c| c.header().id.to_string()).collect()
     };
     anyhow::ensure!(!cycles.is_empty(), "the generated log has no cycles");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
