@@ -17,6 +17,7 @@ mod as_of;
 pub mod envelope;
 pub mod event;
 pub mod log;
+mod segment;
 pub mod upcast;
 pub mod verify;
 

@@ -3,7 +3,9 @@
 //!
 //! # Layout on disk
 //! `DIR/store/` is the sled database; its `log` tree holds, under one-byte prefixes,
-//! - `e` + position (u64 big-endian) → 32-byte hash ++ JSON body (see [`crate::envelope`]);
+//! - `e` + first position (u64 big-endian) → a segment ([`crate::segment`]): the stored
+//!   bytes (32-byte hash ++ JSON body, see [`crate::envelope`]) of consecutive events that
+//!   were committed together;
 //! - `s` + stream + `\0` + version (u64 big-endian) → position, the stream index;
 //! - `i` + idempotency key → the fingerprint and the original [`Appended`].
 //!
@@ -30,9 +32,13 @@ use crate::append::{validate, Append, AppendError, Appended};
 use crate::envelope::{
     decode_stored, encode_body, encode_stored, split_stored, DecodeError, Envelope, Hash,
 };
+use crate::segment;
 
 /// Most requests one group commit takes; bounds the latency a batch adds to its first caller.
 const MAX_BATCH: usize = 4096;
+
+/// Memory sled may use to cache decoded pages of the store.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Errors opening or reading the log.
 #[derive(Debug, thiserror::Error)]
@@ -334,10 +340,7 @@ impl Log {
     pub fn head(&self) -> Head {
         let position = self.head_position();
         // The hash is read from the store so that readers never share a lock with the writer.
-        let hash = self
-            .shared
-            .tree
-            .get(keys::event(position))
+        let hash = stored_at(&self.shared.tree, position)
             .ok()
             .flatten()
             .and_then(|v| split_stored(&v).ok().map(|(h, _)| h))
@@ -355,7 +358,7 @@ impl Log {
         if position == 0 || position > self.head_position() {
             return Ok(None);
         }
-        match self.shared.tree.get(keys::event(position))? {
+        match stored_at(&self.shared.tree, position)? {
             Some(v) => decode_stored(&v)
                 .map(Some)
                 .map_err(|source| LogError::Decode { position, source }),
@@ -379,20 +382,24 @@ impl Log {
 
     /// Like [`Log::iter`] but yields the stored bytes undecoded.
     pub fn iter_raw(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), LogError>> {
+        let from = from.max(1);
         let head = self.head_position();
-        let start = keys::event(from.max(1));
-        let end = keys::event(head);
-        let range = if from.max(1) > head {
-            // An empty range that sled accepts.
-            self.shared.tree.range(start..start)
-        } else {
-            self.shared.tree.range(start..=end)
+        // Start at the segment that holds `from`; an empty range when there is nothing.
+        let first = match segment_at(&self.shared.tree, from) {
+            Ok(Some((first, _))) if from <= head => first,
+            _ => head + 1,
         };
-        range.map(|r| {
-            let (k, v) = r?;
-            let pos = keys::event_pos(&k).unwrap_or(0);
-            Ok((pos, v))
-        })
+        let range = if first > head {
+            self.shared.tree.range(keys::event(1)..keys::event(1))
+        } else {
+            self.shared
+                .tree
+                .range(keys::event(first)..=keys::event(head))
+        };
+        unpack(range)
+            .skip_while(move |r| r.as_ref().is_ok_and(|(p, _)| *p < from))
+            .take_while(move |r| r.as_ref().map_or(true, |(p, _)| *p <= head))
+            .map(|r| r.map_err(LogError::from))
     }
 
     /// The events of one stream from version `from_version` (1-based, inclusive).
@@ -458,10 +465,7 @@ impl Log {
 
     /// Every stored event, including any beyond the published head (for verification).
     fn iter_raw_all(&self) -> impl Iterator<Item = Result<(u64, sled::IVec), sled::Error>> {
-        self.shared.tree.scan_prefix([keys::EVENT]).map(|r| {
-            let (k, v) = r?;
-            Ok((keys::event_pos(&k).unwrap_or(0), v))
-        })
+        unpack(self.shared.tree.scan_prefix([keys::EVENT]))
     }
 }
 
@@ -497,7 +501,14 @@ impl Subscription {
 /// killed process is known to leave behind in sled 0.34.7.
 fn open_store(dir: &Path) -> Result<sled::Db, LogError> {
     let path = dir.join("store");
-    let open = || sled::Config::new().path(&path).flush_every_ms(None).open();
+    let open = || {
+        sled::Config::new()
+            .path(&path)
+            .flush_every_ms(None)
+            // Reads are mostly one pass over the log; the OS page cache serves repeats.
+            .cache_capacity(CACHE_BYTES)
+            .open()
+    };
     match open() {
         Ok(db) => Ok(db),
         Err(sled::Error::Corruption { .. }) if set_aside_interrupted_snapshots(dir)? => {
@@ -573,16 +584,72 @@ fn classify_open_error(e: sled::Error, dir: &Path) -> LogError {
 }
 
 fn last_event(tree: &sled::Tree) -> Result<Option<Envelope>, LogError> {
-    match tree.scan_prefix([keys::EVENT]).next_back() {
+    let Some(last) = tree.scan_prefix([keys::EVENT]).next_back() else {
+        return Ok(None);
+    };
+    let (k, v) = last?;
+    let first = keys::event_pos(&k).unwrap_or(0);
+    let records: Vec<_> = segment::records(&v).collect();
+    let position = first + records.len().saturating_sub(1) as u64;
+    match records.last() {
+        Some(Ok(stored)) => decode_stored(stored)
+            .map(Some)
+            .map_err(|source| LogError::Decode { position, source }),
+        _ => Err(LogError::Decode {
+            position,
+            source: DecodeError::Truncated,
+        }),
+    }
+}
+
+/// The segment that holds `position`: its first position and its value.
+fn segment_at(tree: &sled::Tree, position: u64) -> Result<Option<(u64, sled::IVec)>, sled::Error> {
+    match tree
+        .range(keys::event(0)..=keys::event(position))
+        .next_back()
+    {
         None => Ok(None),
         Some(r) => {
             let (k, v) = r?;
-            let position = keys::event_pos(&k).unwrap_or(0);
-            decode_stored(&v)
-                .map(Some)
-                .map_err(|source| LogError::Decode { position, source })
+            Ok(Some((keys::event_pos(&k).unwrap_or(0), v)))
         }
     }
+}
+
+/// The stored bytes (hash ‖ body) of the event at `position`.
+fn stored_at(tree: &sled::Tree, position: u64) -> Result<Option<Vec<u8>>, LogError> {
+    let Some((first, v)) = segment_at(tree, position)? else {
+        return Ok(None);
+    };
+    let index = (position - first) as usize;
+    match segment::records(&v).nth(index) {
+        Some(Ok(stored)) => Ok(Some(stored.to_vec())),
+        Some(Err(_)) => Err(LogError::Decode {
+            position,
+            source: DecodeError::Truncated,
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Unpacks segments into their events' positions and stored bytes. A malformed record is
+/// yielded as empty bytes, which verification reports as altered and decoding refuses.
+fn unpack(segments: sled::Iter) -> impl Iterator<Item = Result<(u64, sled::IVec), sled::Error>> {
+    segments.flat_map(|r| {
+        let items: Vec<Result<(u64, sled::IVec), sled::Error>> = match r {
+            Err(e) => vec![Err(e)],
+            Ok((k, v)) => {
+                let first = keys::event_pos(&k).unwrap_or(0);
+                segment::records(&v)
+                    .enumerate()
+                    .map(|(i, rec)| {
+                        Ok((first + i as u64, sled::IVec::from(rec.unwrap_or_default())))
+                    })
+                    .collect()
+            }
+        };
+        items
+    })
 }
 
 fn check_against_head_file(
@@ -604,7 +671,7 @@ fn check_against_head_file(
     if ack.position == 0 {
         return Ok(());
     }
-    let stored = tree.get(keys::event(ack.position))?;
+    let stored = stored_at(tree, ack.position)?;
     let matches = stored
         .as_deref()
         .and_then(|v| split_stored(v).ok())
@@ -688,6 +755,8 @@ struct Writer {
 #[derive(Default)]
 struct Staged {
     batch: sled::Batch,
+    /// Stored bytes of the staged events, from position `head_before + 1` on.
+    records: Vec<Vec<u8>>,
     versions: HashMap<String, u64>,
     keys: HashMap<String, (String, Appended)>,
     head: Option<Head>,
@@ -720,6 +789,11 @@ impl Writer {
             answers.push((req.reply, result));
         }
         if let Some(new_head) = staged.head {
+            let first = self.head.position + 1;
+            for (a, b) in segment::chunks(&staged.records) {
+                let value = segment::encode(staged.records[a..b].iter().map(Vec::as_slice));
+                staged.batch.insert(&keys::event(first + a as u64), value);
+            }
             let written = self
                 .tree
                 .apply_batch(staged.batch)
@@ -800,9 +874,7 @@ impl Writer {
             };
             let body = encode_body(&env);
             env.hash = Hash::link(&env.prev_hash, &body);
-            staged
-                .batch
-                .insert(&keys::event(env.position), encode_stored(&env.hash, &body));
+            staged.records.push(encode_stored(&env.hash, &body));
             staged.batch.insert(
                 keys::stream_entry(&req.stream, version),
                 &env.position.to_be_bytes(),
@@ -1032,11 +1104,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let log = Log::open(dir.path()).unwrap();
         log.append_blocking(add("s", &["a", "b", "c"])).unwrap();
-        let key = keys::event(2);
-        let mut stored = log.shared.tree.get(key).unwrap().unwrap().to_vec();
-        let at = stored.len() - 5;
-        stored[at] ^= 0x01;
-        log.shared.tree.insert(key, stored).unwrap();
+        // The three events were committed together: one segment, starting at position 1.
+        let key = keys::event(1);
+        let mut value = log.shared.tree.get(key).unwrap().unwrap().to_vec();
+        let first_len = u32::from_le_bytes(value[..4].try_into().unwrap()) as usize;
+        let second_len =
+            u32::from_le_bytes(value[4 + first_len..8 + first_len].try_into().unwrap()) as usize;
+        value[8 + first_len + second_len - 5] ^= 0x01;
+        log.shared.tree.insert(key, value).unwrap();
         let report = log.verify();
         assert_eq!(report.problem.map(|p| p.0), Some(2));
         assert_eq!(report.checked, 1);
