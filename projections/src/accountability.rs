@@ -8,15 +8,14 @@
 //! An item counts as open while it is neither met, dropped, reached nor missed and its cycle
 //! is not closed; its due date follows live reschedules and revisions.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
-use trellis_events::{Envelope, Event, ItemRef, RaciRole};
+use trellis_events::{Envelope, Event, RaciRole};
 
-use crate::cycle::{Cycle, ItemView, Reassignment};
+use crate::cycle::{Cycle, Item, ItemView, Reassignment};
 use crate::documents::{Documents, RoleDefinition};
 use crate::live::Stamp;
+use crate::name::{FxHashMap, Interner, Name};
 use crate::timeline::Timelines;
 
 /// Items due within this many days of "today" (inclusive) are due soon.
@@ -25,8 +24,8 @@ pub const DUE_SOON_DAYS: u64 = 14;
 /// A goal or milestone of a cycle.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ItemKey {
-    pub cycle: String,
-    pub item: ItemRef,
+    pub cycle: Name,
+    pub item: Item,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -34,49 +33,46 @@ pub struct Accountability {
     /// Person → every item they were ever named for: accountable when set or planned, by a
     /// reassignment, or in a RACI role. A superset on purpose: queries check each item's live
     /// state, so a retraction needs no bookkeeping here.
-    by_person: BTreeMap<String, BTreeSet<ItemKey>>,
+    by_person: FxHashMap<Name, Vec<ItemKey>>,
 }
 
 impl Accountability {
-    pub fn apply(&mut self, env: &Envelope) {
-        match &env.event {
+    /// Folds one event; `names` is the interner the views share.
+    pub fn apply(&mut self, env: &Envelope, names: &mut Interner) {
+        let (person, cycle, item) = match &env.event {
             Event::GoalSet {
                 cycle,
                 goal,
                 accountable,
                 ..
-            } => self.name(accountable, cycle, ItemRef::Goal(goal.clone())),
+            } => (accountable, cycle, Item::Goal(names.name(goal))),
             Event::MilestonePlanned {
                 cycle,
                 milestone,
                 accountable,
                 ..
-            } => self.name(accountable, cycle, ItemRef::Milestone(milestone.clone())),
+            } => (accountable, cycle, Item::Milestone(names.name(milestone))),
             Event::AccountableReassigned {
                 cycle, item, to, ..
-            } => self.name(to, cycle, item.clone()),
+            } => (to, cycle, Item::interned(item, names)),
             Event::RaciAssigned {
                 cycle,
                 item,
                 person,
                 ..
-            } => self.name(person, cycle, item.clone()),
-            _ => {}
-        }
-    }
-
-    fn name(&mut self, person: &str, cycle: &str, item: ItemRef) {
+            } => (person, cycle, Item::interned(item, names)),
+            _ => return,
+        };
         let key = ItemKey {
-            cycle: cycle.to_owned(),
+            cycle: names.name(cycle),
             item,
         };
-        match self.by_person.get_mut(person) {
-            Some(items) => {
-                items.insert(key);
-            }
+        match self.by_person.get_mut(person.as_str()) {
+            // A person is named for few items, so a scan keeps the list free of repeats.
+            Some(items) if items.contains(&key) => {}
+            Some(items) => items.push(key),
             None => {
-                self.by_person
-                    .insert(person.to_owned(), BTreeSet::from([key]));
+                self.by_person.insert(names.name(person), vec![key]);
             }
         }
     }
@@ -237,8 +233,8 @@ pub struct PersonView {
 /// A change of who is accountable for an item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReassignmentView {
-    pub cycle: String,
-    pub item: ItemRef,
+    pub cycle: Name,
+    pub item: Item,
     #[serde(flatten)]
     pub change: Reassignment,
     pub stamp: Stamp,
@@ -248,14 +244,10 @@ pub struct ReassignmentView {
 mod tests {
     use super::*;
     use crate::testkit::{date, Log};
+    use trellis_events::ItemRef;
 
     fn ids(items: &[ItemView]) -> Vec<String> {
-        items
-            .iter()
-            .map(|i| match &i.item {
-                ItemRef::Goal(id) | ItemRef::Milestone(id) => id.clone(),
-            })
-            .collect()
+        items.iter().map(|i| i.item.id().to_string()).collect()
     }
 
     /// Ann is accountable for goal g1 (due Dec 20) and milestones m1 (Sep 20), m2 (Oct 10),
@@ -296,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn given_items_due_today_and_in_exactly_14_days_both_are_due_soon_not_overdue() {
+    fn given_an_item_due_today_or_in_exactly_14_days_it_is_due_soon_and_not_overdue() {
         let p = anns_cycle().fold();
         let view = p.person_view("ann", date(2024, 9, 20));
         assert!(view.overdue.is_empty());
@@ -443,7 +435,7 @@ mod tests {
         assert_eq!(def.success, "Every student reads by grade 3");
         assert_eq!(view.raci.len(), 1);
         assert_eq!(view.raci[0].role, RaciRole::Informed);
-        assert_eq!(view.raci[0].item.item, ItemRef::Goal("g1".into()));
+        assert_eq!(view.raci[0].item.item, Item::goal("g1"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use trellis_events::{Envelope, Event, OrgKind};
 
+use crate::name::Interner;
 use crate::timeline::Fact;
 
 /// Which envelopes an auditor wants; every field left `None` matches everything.
@@ -62,7 +63,8 @@ impl From<&Envelope> for AuditEntry {
 /// A one-line summary of any event, naming things by id (the audit view has no projections
 /// at hand). Facts of cycles read as they do in the timeline, with the cycle named.
 pub fn summary(env: &Envelope) -> String {
-    if let Some(fact) = Fact::from_event(&env.event) {
+    // A throwaway interner: the audit view keeps nothing.
+    if let Some(fact) = Fact::from_event(&env.event, &mut Interner::default()) {
         let line = fact.summary(env.position, None);
         return match env.event.cycle() {
             Some(cycle) => format!("{cycle}: {line}"),

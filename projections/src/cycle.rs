@@ -13,7 +13,40 @@ use serde::{Deserialize, Serialize};
 use trellis_events::{Envelope, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
 
 use crate::live::{Live, Stamp, Stamped};
-use crate::timeline::{Entries, Entry, Fact, TimelineEntry};
+use crate::name::{FxHashMap, Interner, Name};
+use crate::timeline::{Entry, Fact, TimelineEntry};
+
+/// A goal or a milestone of a cycle: the events' `ItemRef`, with a shared id. It serializes
+/// as `ItemRef` does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Item {
+    Goal(Name),
+    Milestone(Name),
+}
+
+impl Item {
+    pub fn goal(id: &str) -> Item {
+        Item::Goal(Name::new(id))
+    }
+
+    pub fn milestone(id: &str) -> Item {
+        Item::Milestone(Name::new(id))
+    }
+
+    pub(crate) fn interned(item: &ItemRef, names: &mut Interner) -> Item {
+        match item {
+            ItemRef::Goal(id) => Item::Goal(names.name(id)),
+            ItemRef::Milestone(id) => Item::Milestone(names.name(id)),
+        }
+    }
+
+    pub fn id(&self) -> &Name {
+        match self {
+            Item::Goal(id) | Item::Milestone(id) => id,
+        }
+    }
+}
 
 /// What a goal says at one version.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,37 +104,37 @@ impl Status {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reassignment {
-    pub from: String,
-    pub to: String,
+    pub from: Name,
+    pub to: Name,
     pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Raci {
     pub role: RaciRole,
-    pub person: String,
+    pub person: Name,
 }
 
 /// Who answers for a goal or milestone.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct People {
     /// The accountable person named when the item was set or planned.
-    pub initial: String,
+    pub initial: Name,
     pub reassignments: Live<Reassignment>,
     pub raci: Live<Raci>,
 }
 
 impl People {
-    fn new(accountable: &str) -> People {
+    fn new(accountable: Name) -> People {
         People {
-            initial: accountable.to_owned(),
+            initial: accountable,
             reassignments: Live::default(),
             raci: Live::default(),
         }
     }
 
     /// The accountable person: the last live reassignment's, else the one first named.
-    pub fn accountable(&self) -> &str {
+    pub fn accountable(&self) -> &Name {
         self.reassignments
             .last()
             .map_or(&self.initial, |r| &r.value.to)
@@ -122,7 +155,7 @@ pub struct MeasurePoint {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Goal {
-    pub id: String,
+    pub id: Name,
     /// The goal as first set.
     pub set: Stamped<GoalVersion>,
     pub revisions: Live<Revision>,
@@ -179,8 +212,8 @@ pub struct Reschedule {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
-    pub id: String,
-    pub goal: String,
+    pub id: Name,
+    pub goal: Name,
     pub title: String,
     /// The due date as planned; see [`Milestone::due_on`] for the current one.
     pub planned_due_on: NaiveDate,
@@ -219,78 +252,96 @@ pub struct PhaseChange {
 /// What the cycle holds, as it was opened.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Opening {
-    pub org: String,
+    pub org: Name,
     pub title: String,
-    pub rubric: String,
+    pub rubric: Name,
     pub rubric_version: u32,
     pub focus: Vec<String>,
-    pub lead: String,
+    pub lead: Name,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cycle {
-    pub id: String,
+    pub id: Name,
     pub opening: Opening,
     pub opened: Stamp,
     pub phases: Live<PhaseChange>,
     pub closed: Option<Stamped<String>>,
-    pub goals: BTreeMap<String, Goal>,
-    pub milestones: BTreeMap<String, Milestone>,
-    entries: Entries,
+    /// Hashed rather than ordered: a lookup then reads one id instead of several; listings
+    /// sort by the order items were set or planned.
+    pub goals: FxHashMap<Name, Goal>,
+    pub milestones: FxHashMap<Name, Milestone>,
+    /// Every live fact in log order (so a fact is a push and a retraction a binary search);
+    /// [`Cycle::timeline`] puts them in the order they happened when asked.
+    entries: Vec<Entry>,
 }
 
 /// A goal or milestone of a cycle, as accountability lists it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemView {
-    pub cycle: String,
+    pub cycle: Name,
     pub cycle_title: String,
-    pub org: String,
-    pub item: ItemRef,
+    pub org: Name,
+    pub item: Item,
     /// The goal's statement or the milestone's title.
     pub title: String,
     pub due_on: NaiveDate,
-    pub accountable: String,
+    pub accountable: Name,
     pub status: Status,
 }
 
 impl Cycle {
-    pub(crate) fn open(id: &str, opening: Opening, env: &Envelope) -> Cycle {
+    pub(crate) fn open(id: Name, opening: Opening, env: &Envelope, names: &mut Interner) -> Cycle {
         let mut cycle = Cycle {
-            id: id.to_owned(),
-            opened: Stamp::of(env),
+            id,
+            opened: Stamp::interned(env, names),
             phases: Live::default(),
             closed: None,
-            goals: BTreeMap::new(),
-            milestones: BTreeMap::new(),
-            entries: Entries::default(),
+            goals: FxHashMap::default(),
+            milestones: FxHashMap::default(),
+            entries: Vec::new(),
             opening,
         };
-        cycle.apply(env);
+        cycle.apply(env, names);
         cycle
     }
 
     /// Folds one fact of this cycle into its records and its timeline.
-    pub(crate) fn apply(&mut self, env: &Envelope) {
-        let Some(fact) = Fact::from_event(&env.event) else {
+    pub(crate) fn apply(&mut self, env: &Envelope, names: &mut Interner) {
+        let Some(fact) = Fact::from_event(&env.event, names) else {
             return;
         };
-        let stamp = Stamp::of(env);
+        let stamp = Stamp::interned(env, names);
         self.track(&stamp, &fact);
-        self.entries.insert(Entry { stamp, fact });
+        self.note(Entry { stamp, fact });
     }
 
-    /// Removes the entry at (`occurred_on`, `position`) and undoes what it did to the records.
-    pub(crate) fn retract(&mut self, occurred_on: NaiveDate, position: u64) -> Option<Entry> {
-        let entry = self.entries.remove(occurred_on, position)?;
+    /// Removes the live entry at `position` and undoes what it did to the records.
+    pub(crate) fn retract(&mut self, position: u64) -> Option<Entry> {
+        let at = self
+            .entries
+            .binary_search_by_key(&position, |e| e.stamp.position)
+            .ok()?;
+        let entry = self.entries.remove(at);
         self.untrack(position, &entry.fact);
         Some(entry)
     }
 
-    /// Adds an entry that only the timeline shows (a retraction).
+    /// Adds an entry; entries arrive in log order, so this is a push.
     pub(crate) fn note(&mut self, entry: Entry) {
-        self.entries.insert(entry);
+        let position = entry.stamp.position;
+        match self.entries.last() {
+            Some(last) if last.stamp.position >= position => {
+                // Only when fed out of order; keep the log order anyway.
+                let at = self
+                    .entries
+                    .partition_point(|e| e.stamp.position < position);
+                self.entries.insert(at, entry);
+            }
+            _ => self.entries.push(entry),
+        }
     }
 
     fn track(&mut self, stamp: &Stamp, fact: &Fact) {
@@ -318,7 +369,7 @@ impl Cycle {
                         },
                         revisions: Live::default(),
                         outcomes: Live::default(),
-                        people: People::new(&g.accountable),
+                        people: People::new(g.accountable.clone()),
                         measures: Vec::new(),
                     };
                     self.goals.insert(g.goal.clone(), goal);
@@ -369,7 +420,7 @@ impl Cycle {
                         planned: stamp.clone(),
                         reschedules: Live::default(),
                         outcomes: Live::default(),
-                        people: People::new(&m.accountable),
+                        people: People::new(m.accountable.clone()),
                     };
                     self.milestones.insert(m.milestone.clone(), milestone);
                 }
@@ -465,16 +516,16 @@ impl Cycle {
         }
     }
 
-    fn retract_people(&mut self, item: &ItemRef, position: u64) {
+    fn retract_people(&mut self, item: &Item, position: u64) {
         if let Some(p) = self.people_mut(item) {
             p.retract(position);
         }
     }
 
-    fn people_mut(&mut self, item: &ItemRef) -> Option<&mut People> {
+    fn people_mut(&mut self, item: &Item) -> Option<&mut People> {
         match item {
-            ItemRef::Goal(id) => self.goals.get_mut(id).map(|g| &mut g.people),
-            ItemRef::Milestone(id) => self.milestones.get_mut(id).map(|m| &mut m.people),
+            Item::Goal(id) => self.goals.get_mut(id).map(|g| &mut g.people),
+            Item::Milestone(id) => self.milestones.get_mut(id).map(|m| &mut m.people),
         }
     }
 
@@ -519,7 +570,7 @@ impl Cycle {
                     measure: v.measure.clone(),
                     due_on: v.due_on,
                     serves: v.serves.clone(),
-                    accountable: g.people.accountable().to_owned(),
+                    accountable: g.people.accountable().clone(),
                     status: g.status(),
                     latest_measure: g.latest_measure(),
                     revisions: g.revisions.len(),
@@ -540,7 +591,7 @@ impl Cycle {
                 title: m.title.clone(),
                 due_on: m.due_on(),
                 planned_due_on: m.planned_due_on,
-                accountable: m.people.accountable().to_owned(),
+                accountable: m.people.accountable().clone(),
                 measure: m.measure.clone(),
                 status: m.status(),
                 reschedules: m.reschedules.len(),
@@ -550,54 +601,53 @@ impl Cycle {
 
     /// The current answer to each reflection question: the latest live answer or revision.
     pub fn reflections(&self) -> Vec<Answer> {
-        let mut latest: BTreeMap<&str, (&Stamp, &str)> = BTreeMap::new();
-        for e in self.entries.iter() {
+        // Entries are in log order, so the last one seen per question is the latest.
+        let mut latest: BTreeMap<&Name, (&Stamp, &str)> = BTreeMap::new();
+        for e in &self.entries {
             if let Fact::ReflectionAnswered { question, answer }
             | Fact::ReflectionRevised {
                 question, answer, ..
             } = &e.fact
             {
-                let newer = latest
-                    .get(question.as_str())
-                    .is_none_or(|(s, _)| s.position < e.stamp.position);
-                if newer {
-                    latest.insert(question, (&e.stamp, answer));
-                }
+                latest.insert(question, (&e.stamp, answer));
             }
         }
         latest
             .into_iter()
             .map(|(q, (stamp, a))| Answer {
-                question: q.to_owned(),
+                question: q.clone(),
                 answer: a.to_owned(),
                 stamp: stamp.clone(),
             })
             .collect()
     }
 
-    /// The stored entries in timeline order: by `occurred_on`, ties by position.
+    /// The stored entries (live facts and retractions) in log order.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
     }
 
-    /// The timeline as the API shows it: every live fact in the order it happened, each with
-    /// a one-line summary.
+    /// The timeline as the API shows it: every live fact in the order it happened
+    /// (`occurred_on`, ties by position), each with a one-line summary.
     pub fn timeline(&self) -> Vec<TimelineEntry> {
-        self.entries
-            .iter()
+        let mut entries: Vec<&Entry> = self.entries.iter().collect();
+        // Stable, and the entries are in log order: ties on the day stay in position order.
+        entries.sort_by_key(|e| e.stamp.occurred_on);
+        entries
+            .into_iter()
             .map(|e| TimelineEntry::new(e, Some(self)))
             .collect()
     }
 
     /// Accountability's view of a goal or milestone.
-    pub fn item_view(&self, item: &ItemRef) -> Option<ItemView> {
+    pub fn item_view(&self, item: &Item) -> Option<ItemView> {
         let (title, due_on, people, status) = match item {
-            ItemRef::Goal(id) => {
+            Item::Goal(id) => {
                 let g = self.goals.get(id)?;
                 let v = g.current();
                 (&v.statement, v.due_on, &g.people, g.status())
             }
-            ItemRef::Milestone(id) => {
+            Item::Milestone(id) => {
                 let m = self.milestones.get(id)?;
                 (&m.title, m.due_on(), &m.people, m.status())
             }
@@ -609,34 +659,38 @@ impl Cycle {
             item: item.clone(),
             title: title.clone(),
             due_on,
-            accountable: people.accountable().to_owned(),
+            accountable: people.accountable().clone(),
             status,
         })
     }
 
     /// Who answers for a goal or milestone.
-    pub fn people(&self, item: &ItemRef) -> Option<&People> {
+    pub fn people(&self, item: &Item) -> Option<&People> {
         match item {
-            ItemRef::Goal(id) => self.goals.get(id).map(|g| &g.people),
-            ItemRef::Milestone(id) => self.milestones.get(id).map(|m| &m.people),
+            Item::Goal(id) => self.goals.get(id).map(|g| &g.people),
+            Item::Milestone(id) => self.milestones.get(id).map(|m| &m.people),
         }
     }
 
-    /// Every goal then every milestone of the cycle.
-    pub fn items(&self) -> impl Iterator<Item = ItemRef> + '_ {
-        let goals = self.goals.keys().map(|g| ItemRef::Goal(g.clone()));
-        let milestones = self
-            .milestones
-            .keys()
-            .map(|m| ItemRef::Milestone(m.clone()));
-        goals.chain(milestones)
+    /// Every goal in the order they were set, then every milestone in the order they were
+    /// planned.
+    pub fn items(&self) -> Vec<Item> {
+        let mut goals: Vec<_> = self.goals.values().collect();
+        goals.sort_by_key(|g| g.set.stamp.position);
+        let mut milestones: Vec<_> = self.milestones.values().collect();
+        milestones.sort_by_key(|m| m.planned.position);
+        let goals = goals.into_iter().map(|g| Item::Goal(g.id.clone()));
+        let milestones = milestones
+            .into_iter()
+            .map(|m| Item::Milestone(m.id.clone()));
+        goals.chain(milestones).collect()
     }
 
     /// A short name for an item in summaries: its title, else its id.
-    pub(crate) fn item_name(&self, item: &ItemRef) -> Option<&str> {
+    pub(crate) fn item_name(&self, item: &Item) -> Option<&str> {
         match item {
-            ItemRef::Goal(id) => self.goal_name(id),
-            ItemRef::Milestone(id) => self.milestone_name(id),
+            Item::Goal(id) => self.goal_name(id),
+            Item::Milestone(id) => self.milestone_name(id),
         }
     }
 
@@ -658,7 +712,7 @@ pub enum CycleStatus {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CycleHeader {
-    pub id: String,
+    pub id: Name,
     #[serde(flatten)]
     pub opening: Opening,
     pub phase: Phase,
@@ -671,13 +725,13 @@ pub struct CycleHeader {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GoalView {
-    pub id: String,
+    pub id: Name,
     pub statement: String,
     pub target: Option<IndicatorTarget>,
     pub measure: Option<MeasureDef>,
     pub due_on: NaiveDate,
     pub serves: Option<String>,
-    pub accountable: String,
+    pub accountable: Name,
     pub status: Status,
     pub latest_measure: Option<MeasurePoint>,
     /// How many live revisions it has had.
@@ -686,12 +740,12 @@ pub struct GoalView {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MilestoneView {
-    pub id: String,
-    pub goal: String,
+    pub id: Name,
+    pub goal: Name,
     pub title: String,
     pub due_on: NaiveDate,
     pub planned_due_on: NaiveDate,
-    pub accountable: String,
+    pub accountable: Name,
     pub measure: String,
     pub status: Status,
     pub reschedules: usize,
@@ -699,7 +753,7 @@ pub struct MilestoneView {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
-    pub question: String,
+    pub question: Name,
     pub answer: String,
     pub stamp: Stamp,
 }

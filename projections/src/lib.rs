@@ -2,9 +2,9 @@
 //! timeline of each improvement cycle, who is accountable for what, the documents of each org
 //! unit, and a filter over the log for auditors.
 //!
-//! Invariant: this crate does no I/O and reads no clock. Every view is
-//! `apply(&mut self, &Envelope)` and queries over what was applied; dates a query needs ("as
-//! of today") are arguments. So the log alone rebuilds every view, the rebuilt state equals the
+//! Invariant: this crate does no I/O and reads no clock. [`Projections::apply`] folds one
+//! envelope into every view, and queries read what was applied; dates a query needs ("as of
+//! today") are arguments. So the log alone rebuilds every view, the rebuilt state equals the
 //! live one, and a view "as of" a log position or an instant is the same fold stopped early
 //! ([`as_of_position`], [`as_of_instant`]).
 //!
@@ -12,14 +12,18 @@
 //! folded, while the log keeps both. Views keep, per item, the live facts that shaped it and
 //! derive the item from them, so undoing one fact is exact (see [`live`]).
 //!
-//! Folding is built to be cheap: `apply` does no sorting, no scan of the log, and a handful of
-//! small allocations per event, so a million-event log folds in well under a second
-//! (`cargo run --release -p trellis-projections --features testkit --example rebuild`).
+//! Folding is built to be cheap, because a restart without a checkpoint folds the whole log:
+//! `apply` does no sorting and no scan, only a few hash lookups, pushes and (for free text)
+//! allocations per event; ids are interned once and shared by every view ([`name`]).
+//! Listings that need an order (a timeline by the day things happened) sort when asked.
+//! Measure with `cargo run --release -p trellis-projections --features testkit --example
+//! rebuild [N]`, which decodes and folds N generated events from their stored form.
 //!
 //! # Layout
 //! - [`Projections`] (this file): every view together, the fold, "as of", checkpoints and
 //!   [`CODE_VERSION`].
 //! - [`live`]: stamps, live-fact lists and the position index that retractions use.
+//! - [`name`]: interned ids ([`name::Name`]) and the fast hash the views' maps use.
 //! - [`org_tree`]: state → district → school.
 //! - [`documents`]: people, roles and their holders, visions, agreements, strategic plans.
 //! - [`maturity`]: current level and trajectory per org × rubric × indicator; summaries per
@@ -38,6 +42,7 @@ pub mod cycle;
 pub mod documents;
 pub mod live;
 pub mod maturity;
+pub mod name;
 pub mod org_tree;
 pub mod timeline;
 
@@ -55,6 +60,7 @@ pub use accountability::{Accountability, PersonView};
 pub use audit::{AuditEntry, AuditFilter};
 pub use documents::Documents;
 pub use maturity::Maturity;
+pub use name::{Interner, Name};
 pub use org_tree::OrgTree;
 pub use timeline::Timelines;
 
@@ -68,7 +74,10 @@ pub use timeline::Timelines;
 pub const CODE_VERSION: u32 = 1;
 
 /// Every view, folded together from one log.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Serializable for checkpoints; deserializing shares the allocations of repeated ids, so a
+/// restored checkpoint takes no more memory than the fold it was written from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Projections {
     /// The position of the last applied event; 0 before any.
     position: u64,
@@ -78,6 +87,37 @@ pub struct Projections {
     pub maturity: Maturity,
     pub timelines: Timelines,
     pub accountability: Accountability,
+    /// The ids every view has seen, so that each is stored once and looked up once per event.
+    #[serde(skip)]
+    names: Interner,
+}
+
+/// The stored form of [`Projections`]: the same fields, read while sharing names.
+#[derive(Deserialize)]
+struct Stored {
+    position: u64,
+    recorded_at: Option<DateTime<Utc>>,
+    documents: Documents,
+    maturity: Maturity,
+    timelines: Timelines,
+    accountability: Accountability,
+}
+
+impl<'de> Deserialize<'de> for Projections {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Projections, D::Error> {
+        let (s, names) = name::sharing_names(|| Stored::deserialize(d));
+        let s = s?;
+        Ok(Projections {
+            position: s.position,
+            recorded_at: s.recorded_at,
+            documents: s.documents,
+            maturity: s.maturity,
+            timelines: s.timelines,
+            accountability: s.accountability,
+            // The names just read, so events folded after a restore share them too.
+            names: names.unwrap_or_default(),
+        })
+    }
 }
 
 impl Projections {
@@ -94,9 +134,9 @@ impl Projections {
             return;
         }
         self.documents.apply(env);
-        self.maturity.apply(env);
-        self.timelines.apply(env);
-        self.accountability.apply(env);
+        self.maturity.apply(env, &mut self.names);
+        self.timelines.apply(env, &mut self.names);
+        self.accountability.apply(env, &mut self.names);
         self.position = env.position;
         self.recorded_at = Some(env.recorded_at);
     }

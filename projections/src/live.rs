@@ -11,6 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use trellis_events::Envelope;
 
+use crate::name::{Interner, Name};
+
 /// Who recorded a fact, where it sits in the log, when it happened and when it was recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
@@ -19,16 +21,27 @@ pub struct Stamp {
     pub occurred_on: NaiveDate,
     /// When the log recorded it.
     pub recorded_at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: Name,
 }
 
 impl Stamp {
+    /// The stamp of `env`, for views that see few events (the actor gets its own [`Name`]).
     pub fn of(env: &Envelope) -> Stamp {
         Stamp {
             position: env.position,
             occurred_on: env.occurred_on,
             recorded_at: env.recorded_at,
-            actor: env.actor.clone(),
+            actor: Name::new(&env.actor),
+        }
+    }
+
+    /// The stamp of `env` with its actor interned, for views that see many events.
+    pub fn interned(env: &Envelope, names: &mut Interner) -> Stamp {
+        Stamp {
+            position: env.position,
+            occurred_on: env.occurred_on,
+            recorded_at: env.recorded_at,
+            actor: names.name(&env.actor),
         }
     }
 }
@@ -162,7 +175,7 @@ mod tests {
             position,
             occurred_on: NaiveDate::from_ymd_opt(2024, 9, 1).expect("a valid date"),
             recorded_at: DateTime::<Utc>::default(),
-            actor: "ann".into(),
+            actor: Name::new("ann"),
         }
     }
 

@@ -6,7 +6,7 @@
 //! the current level is the last of it: a rating recorded late but dated earlier joins the
 //! history in its place without overturning a newer judgement.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -14,25 +14,26 @@ use trellis_events::{Envelope, Event};
 use trellis_rubric::Rubric;
 
 use crate::live::{Live, PosIndex, Stamp, Stamped};
+use crate::name::{FxHashMap, Interner, Name};
 use crate::org_tree::OrgTree;
 
 /// One live rating of one indicator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
     pub stamp: Stamp,
-    pub level: String,
+    pub level: Name,
     pub evidence: String,
     pub rubric_version: u32,
     /// The cycle it was made in, if any.
-    pub cycle: Option<String>,
+    pub cycle: Option<Name>,
 }
 
 /// The ratings of one indicator of one rubric for one org unit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
-    pub org: String,
-    pub rubric: String,
-    pub indicator: String,
+    pub org: Name,
+    pub rubric: Name,
+    pub indicator: Name,
     /// Live ratings in the order they happened: by `occurred_on`, ties by position.
     pub trajectory: Vec<Rating>,
 }
@@ -55,11 +56,14 @@ pub struct Adoption {
 pub struct Maturity {
     /// Every cell ever rated; a cell whose ratings were all retracted stays, empty.
     cells: Vec<Cell>,
-    /// Org → rubric → indicator → index in `cells`. Nested so that a lookup borrows the
-    /// event's strings instead of allocating a composite key on every rating.
-    index: HashMap<String, HashMap<String, HashMap<String, usize>>>,
+    /// "org␟rubric␟indicator" → index in `cells`: one hash lookup per rating, where nested
+    /// maps cost three. Ids never contain the separator (U+001F); the command side accepts
+    /// only letters, digits, '-' and '_'.
+    index: FxHashMap<Box<str>, u32>,
+    /// Org → its cells, in the order they were first rated.
+    by_org: FxHashMap<Name, Vec<u32>>,
     /// Rating position → cell, for retractions.
-    ratings: PosIndex<usize>,
+    ratings: PosIndex<u32>,
     /// Org → live adoptions in log order.
     adoptions: BTreeMap<String, Live<Adoption>>,
     /// Adoption position → org, for retractions.
@@ -67,7 +71,8 @@ pub struct Maturity {
 }
 
 impl Maturity {
-    pub fn apply(&mut self, env: &Envelope) {
+    /// Folds one event; `names` is the interner the views share.
+    pub fn apply(&mut self, env: &Envelope, names: &mut Interner) {
         match &env.event {
             Event::IndicatorRated {
                 org,
@@ -78,15 +83,15 @@ impl Maturity {
                 evidence,
                 cycle,
             } => {
-                let slot = self.slot(org, rubric, indicator);
+                let slot = self.slot(org, rubric, indicator, names);
                 let rating = Rating {
-                    stamp: Stamp::of(env),
-                    level: level.clone(),
+                    stamp: Stamp::interned(env, names),
+                    level: names.name(level),
                     evidence: evidence.clone(),
                     rubric_version: *rubric_version,
-                    cycle: cycle.clone(),
+                    cycle: cycle.as_deref().map(|c| names.name(c)),
                 };
-                if let Some(cell) = self.cells.get_mut(slot) {
+                if let Some(cell) = self.cells.get_mut(slot as usize) {
                     let key = (env.occurred_on, env.position);
                     // Usually the end: ratings mostly arrive in the order they happened.
                     let at = cell
@@ -114,34 +119,29 @@ impl Maturity {
         }
     }
 
-    fn slot(&mut self, org: &str, rubric: &str, indicator: &str) -> usize {
-        let found = self
-            .index
-            .get(org)
-            .and_then(|r| r.get(rubric))
-            .and_then(|i| i.get(indicator));
-        if let Some(&slot) = found {
+    fn slot(&mut self, org: &str, rubric: &str, indicator: &str, names: &mut Interner) -> u32 {
+        if let Some(&slot) = with_key(org, rubric, indicator, |k| self.index.get(k)) {
             return slot;
         }
-        let slot = self.cells.len();
+        // Past 4 billion cells (never, in practice) new ratings share the last slot rather
+        // than panic.
+        let slot = u32::try_from(self.cells.len()).unwrap_or(u32::MAX);
+        let org = names.name(org);
         self.cells.push(Cell {
-            org: org.to_owned(),
-            rubric: rubric.to_owned(),
-            indicator: indicator.to_owned(),
+            org: org.clone(),
+            rubric: names.name(rubric),
+            indicator: names.name(indicator),
             trajectory: Vec::new(),
         });
-        self.index
-            .entry(org.to_owned())
-            .or_default()
-            .entry(rubric.to_owned())
-            .or_default()
-            .insert(indicator.to_owned(), slot);
+        let key = with_key(&org, rubric, indicator, |k| Box::<str>::from(k));
+        self.index.insert(key, slot);
+        self.by_org.entry(org).or_default().push(slot);
         slot
     }
 
     fn retract(&mut self, position: u64) {
         if let Some(&slot) = self.ratings.get(position) {
-            if let Some(cell) = self.cells.get_mut(slot) {
+            if let Some(cell) = self.cells.get_mut(slot as usize) {
                 cell.trajectory.retain(|r| r.stamp.position != position);
             }
         } else if let Some(org) = self.adopted_at.get(position) {
@@ -157,8 +157,8 @@ impl Maturity {
 
     /// The ratings of one indicator for one org unit, if it was ever rated.
     pub fn cell(&self, org: &str, rubric: &str, indicator: &str) -> Option<&Cell> {
-        let slot = *self.index.get(org)?.get(rubric)?.get(indicator)?;
-        self.cells.get(slot)
+        let slot = *with_key(org, rubric, indicator, |k| self.index.get(k))?;
+        self.cells.get(slot as usize)
     }
 
     /// The current rating of one indicator for one org unit.
@@ -166,20 +166,21 @@ impl Maturity {
         self.cell(org, rubric, indicator)?.current()
     }
 
-    /// Every cell with at least one live rating (any org, rubric, indicator), in no set order.
+    /// Every cell with at least one live rating (any org, rubric, indicator), in the order
+    /// they were first rated.
     pub fn cells(&self) -> impl Iterator<Item = &Cell> {
         self.cells.iter().filter(|c| !c.trajectory.is_empty())
     }
 
-    /// The cells of one org unit and rubric that have a live rating, in no set order.
-    pub fn cells_of<'a>(&'a self, org: &str, rubric: &str) -> impl Iterator<Item = &'a Cell> {
-        self.index
+    /// The cells of one org unit and rubric that have a live rating, in the order they were
+    /// first rated.
+    pub fn cells_of<'a>(&'a self, org: &str, rubric: &'a str) -> impl Iterator<Item = &'a Cell> {
+        self.by_org
             .get(org)
-            .and_then(|r| r.get(rubric))
             .into_iter()
-            .flat_map(|i| i.values())
-            .filter_map(|&slot| self.cells.get(slot))
-            .filter(|c| !c.trajectory.is_empty())
+            .flatten()
+            .filter_map(|&slot| self.cells.get(slot as usize))
+            .filter(move |c| c.rubric == rubric && !c.trajectory.is_empty())
     }
 
     /// Where `org` stands on every indicator of `rubric`, with tallies per practice and area.
@@ -232,7 +233,7 @@ impl Maturity {
         let current = self.current(org, &rubric.id, indicator);
         IndicatorStatus {
             indicator: indicator.to_owned(),
-            level: current.map(|r| r.level.clone()),
+            level: current.map(|r| r.level.to_string()),
             rank: current.and_then(|r| rubric.level_rank(&r.level)),
             rated_on: current.map(|r| r.stamp.occurred_on),
             rubric_version: current.map(|r| r.rubric_version),
@@ -289,6 +290,31 @@ impl Maturity {
             latest.insert(&a.value.rubric, a);
         }
         latest.into_values().collect()
+    }
+}
+
+/// Runs `f` on the cell key "org␟rubric␟indicator", built on the stack when it is short,
+/// so that looking a cell up allocates nothing.
+fn with_key<R>(org: &str, rubric: &str, indicator: &str, f: impl FnOnce(&str) -> R) -> R {
+    const SEP: u8 = 0x1f;
+    let mut buf = [0u8; 128];
+    let len = org.len() + rubric.len() + indicator.len() + 2;
+    if len > buf.len() {
+        return f(&format!("{org}\u{1f}{rubric}\u{1f}{indicator}"));
+    }
+    let mut at = 0;
+    for (i, part) in [org, rubric, indicator].into_iter().enumerate() {
+        if i > 0 {
+            buf[at] = SEP;
+            at += 1;
+        }
+        buf[at..at + part.len()].copy_from_slice(part.as_bytes());
+        at += part.len();
+    }
+    // UTF-8 strings joined by an ASCII byte are UTF-8; the fallback is never taken.
+    match std::str::from_utf8(&buf[..at]) {
+        Ok(key) => f(key),
+        Err(_) => f(&format!("{org}\u{1f}{rubric}\u{1f}{indicator}")),
     }
 }
 

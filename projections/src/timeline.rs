@@ -5,14 +5,15 @@
 //! milestones; the retraction itself takes its place in the timeline as an entry saying what
 //! was retracted and why.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use trellis_events::{AdjustmentKind, Envelope, Event, ItemRef, Phase, RaciRole};
+use serde::{Deserialize, Serialize};
+use trellis_events::{AdjustmentKind, Envelope, Event, Phase, RaciRole};
 
-use crate::cycle::{Cycle, GoalVersion, Opening};
+use crate::cycle::{Cycle, GoalVersion, Item, Opening};
 use crate::live::{PosIndex, Stamp};
+use crate::name::{FxHashMap, Interner, Name};
 
 /// A fact of a cycle, as the timeline keeps it: the event's payload without its cycle id.
 ///
@@ -23,7 +24,7 @@ use crate::live::{PosIndex, Stamp};
 pub enum Fact {
     CycleOpened {
         title: String,
-        lead: String,
+        lead: Name,
         starts_on: NaiveDate,
         ends_on: NaiveDate,
     },
@@ -38,47 +39,47 @@ pub enum Fact {
     GoalSet(Box<GoalSet>),
     GoalRevised(Box<GoalRevised>),
     GoalMet {
-        goal: String,
+        goal: Name,
         evidence: String,
     },
     GoalDropped {
-        goal: String,
+        goal: Name,
         reason: String,
     },
     MilestonePlanned(Box<MilestonePlanned>),
     MilestoneRescheduled {
-        milestone: String,
+        milestone: Name,
         from: NaiveDate,
         to: NaiveDate,
         reason: String,
     },
     MilestoneReached {
-        milestone: String,
+        milestone: Name,
         evidence: String,
     },
     MilestoneMissed {
-        milestone: String,
+        milestone: Name,
         reason: String,
     },
     MeasureRecorded {
-        goal: String,
+        goal: Name,
         value: f64,
         source: String,
     },
     RaciAssigned {
-        item: ItemRef,
+        item: Item,
         role: RaciRole,
-        person: String,
+        person: Name,
     },
     AccountableReassigned(Box<Reassigned>),
     AdjustmentLogged(Box<Adjustment>),
     CelebrationLogged(Box<Celebration>),
     ReflectionAnswered {
-        question: String,
+        question: Name,
         answer: String,
     },
     ReflectionRevised {
-        question: String,
+        question: Name,
         answer: String,
         reason: Option<String>,
     },
@@ -91,68 +92,70 @@ pub enum Fact {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rated {
-    pub org: String,
-    pub rubric: String,
+    pub org: Name,
+    pub rubric: Name,
     pub rubric_version: u32,
-    pub indicator: String,
-    pub level: String,
+    pub indicator: Name,
+    pub level: Name,
     pub evidence: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GoalSet {
-    pub goal: String,
+    pub goal: Name,
     pub version: GoalVersion,
-    pub accountable: String,
+    pub accountable: Name,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GoalRevised {
-    pub goal: String,
+    pub goal: Name,
     pub version: GoalVersion,
     pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MilestonePlanned {
-    pub goal: String,
-    pub milestone: String,
+    pub goal: Name,
+    pub milestone: Name,
     pub title: String,
     pub due_on: NaiveDate,
-    pub accountable: String,
+    pub accountable: Name,
     pub measure: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reassigned {
-    pub item: ItemRef,
-    pub from: String,
-    pub to: String,
+    pub item: Item,
+    pub from: Name,
+    pub to: Name,
     pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Adjustment {
+    /// Unique per adjustment, so not interned.
     pub adjustment: String,
     pub kind: AdjustmentKind,
     pub what_changed: String,
     pub why: String,
-    pub touches: Option<ItemRef>,
+    pub touches: Option<Item>,
     pub decided_by: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Celebration {
+    /// Unique per celebration, so not interned.
     pub celebration: String,
     pub what: String,
-    pub item: Option<ItemRef>,
+    pub item: Option<Item>,
     pub participants: Vec<String>,
 }
 
 impl Fact {
     /// The fact an event records about a cycle (or a rating, in or out of a cycle); `None` for
     /// events that are not facts of a cycle.
-    pub fn from_event(event: &Event) -> Option<Fact> {
+    pub fn from_event(event: &Event, names: &mut Interner) -> Option<Fact> {
         let s = |x: &String| x.clone();
         Some(match event {
             Event::CycleOpened {
@@ -163,7 +166,7 @@ impl Fact {
                 ..
             } => Fact::CycleOpened {
                 title: s(title),
-                lead: s(lead),
+                lead: names.name(lead),
                 starts_on: *starts_on,
                 ends_on: *ends_on,
             },
@@ -183,11 +186,11 @@ impl Fact {
                 evidence,
                 ..
             } => Fact::IndicatorRated(Box::new(Rated {
-                org: s(org),
-                rubric: s(rubric),
+                org: names.name(org),
+                rubric: names.name(rubric),
                 rubric_version: *rubric_version,
-                indicator: s(indicator),
-                level: s(level),
+                indicator: names.name(indicator),
+                level: names.name(level),
                 evidence: s(evidence),
             })),
             Event::GoalSet {
@@ -200,7 +203,7 @@ impl Fact {
                 serves,
                 ..
             } => Fact::GoalSet(Box::new(GoalSet {
-                goal: s(goal),
+                goal: names.name(goal),
                 version: GoalVersion {
                     statement: s(statement),
                     target: target.clone(),
@@ -208,7 +211,7 @@ impl Fact {
                     due_on: *due_on,
                     serves: serves.clone(),
                 },
-                accountable: s(accountable),
+                accountable: names.name(accountable),
             })),
             Event::GoalRevised {
                 goal,
@@ -220,7 +223,7 @@ impl Fact {
                 reason,
                 ..
             } => Fact::GoalRevised(Box::new(GoalRevised {
-                goal: s(goal),
+                goal: names.name(goal),
                 version: GoalVersion {
                     statement: s(statement),
                     target: target.clone(),
@@ -231,11 +234,11 @@ impl Fact {
                 reason: s(reason),
             })),
             Event::GoalMet { goal, evidence, .. } => Fact::GoalMet {
-                goal: s(goal),
+                goal: names.name(goal),
                 evidence: s(evidence),
             },
             Event::GoalDropped { goal, reason, .. } => Fact::GoalDropped {
-                goal: s(goal),
+                goal: names.name(goal),
                 reason: s(reason),
             },
             Event::MilestonePlanned {
@@ -247,11 +250,11 @@ impl Fact {
                 measure,
                 ..
             } => Fact::MilestonePlanned(Box::new(MilestonePlanned {
-                goal: s(goal),
-                milestone: s(milestone),
+                goal: names.name(goal),
+                milestone: names.name(milestone),
                 title: s(title),
                 due_on: *due_on,
-                accountable: s(accountable),
+                accountable: names.name(accountable),
                 measure: s(measure),
             })),
             Event::MilestoneRescheduled {
@@ -261,7 +264,7 @@ impl Fact {
                 reason,
                 ..
             } => Fact::MilestoneRescheduled {
-                milestone: s(milestone),
+                milestone: names.name(milestone),
                 from: *from,
                 to: *to,
                 reason: s(reason),
@@ -271,13 +274,13 @@ impl Fact {
                 evidence,
                 ..
             } => Fact::MilestoneReached {
-                milestone: s(milestone),
+                milestone: names.name(milestone),
                 evidence: s(evidence),
             },
             Event::MilestoneMissed {
                 milestone, reason, ..
             } => Fact::MilestoneMissed {
-                milestone: s(milestone),
+                milestone: names.name(milestone),
                 reason: s(reason),
             },
             Event::MeasureRecorded {
@@ -286,16 +289,16 @@ impl Fact {
                 source,
                 ..
             } => Fact::MeasureRecorded {
-                goal: s(goal),
+                goal: names.name(goal),
                 value: *value,
                 source: s(source),
             },
             Event::RaciAssigned {
                 item, role, person, ..
             } => Fact::RaciAssigned {
-                item: item.clone(),
+                item: Item::interned(item, names),
                 role: *role,
-                person: s(person),
+                person: names.name(person),
             },
             Event::AccountableReassigned {
                 item,
@@ -304,9 +307,9 @@ impl Fact {
                 reason,
                 ..
             } => Fact::AccountableReassigned(Box::new(Reassigned {
-                item: item.clone(),
-                from: s(from),
-                to: s(to),
+                item: Item::interned(item, names),
+                from: names.name(from),
+                to: names.name(to),
                 reason: s(reason),
             })),
             Event::AdjustmentLogged {
@@ -322,7 +325,7 @@ impl Fact {
                 kind: *kind,
                 what_changed: s(what_changed),
                 why: s(why),
-                touches: touches.clone(),
+                touches: touches.as_ref().map(|i| Item::interned(i, names)),
                 decided_by: s(decided_by),
             })),
             Event::CelebrationLogged {
@@ -334,13 +337,13 @@ impl Fact {
             } => Fact::CelebrationLogged(Box::new(Celebration {
                 celebration: s(celebration),
                 what: s(what),
-                item: item.clone(),
+                item: item.as_ref().map(|i| Item::interned(i, names)),
                 participants: participants.clone(),
             })),
             Event::ReflectionAnswered {
                 question, answer, ..
             } => Fact::ReflectionAnswered {
-                question: s(question),
+                question: names.name(question),
                 answer: s(answer),
             },
             Event::ReflectionRevised {
@@ -349,7 +352,7 @@ impl Fact {
                 reason,
                 ..
             } => Fact::ReflectionRevised {
-                question: s(question),
+                question: names.name(question),
                 answer: s(answer),
                 reason: reason.clone(),
             },
@@ -395,10 +398,10 @@ impl Fact {
             let name = cycle.and_then(|c| c.milestone_name(id));
             quoted(name.unwrap_or(id))
         };
-        let item = |i: &ItemRef| {
+        let item = |i: &Item| {
             let (kind, id) = match i {
-                ItemRef::Goal(id) => ("goal", id),
-                ItemRef::Milestone(id) => ("milestone", id),
+                Item::Goal(id) => ("goal", id),
+                Item::Milestone(id) => ("milestone", id),
             };
             let name = cycle.and_then(|c| c.item_name(i));
             format!("{kind} {}", quoted(name.unwrap_or(id)))
@@ -418,7 +421,8 @@ impl Fact {
             }
             Fact::CycleClosed { summary } => format!("cycle closed: {}", short(summary)),
             Fact::IndicatorRated(r) => format!(
-                "rated {} {} at {}: {}",
+                "rated {} on {} {} at {}: {}",
+                r.org,
                 r.rubric,
                 r.indicator,
                 r.level,
@@ -614,53 +618,13 @@ pub struct Entry {
     pub fact: Fact,
 }
 
-/// The entries of one cycle in timeline order.
-///
-/// Keyed by (`occurred_on`, position) so a fact dated in the past lands in its place in
-/// O(log n) instead of forcing a re-sort, and a retraction removes its entry the same way.
-/// Serialized as the list of entries (JSON maps need string keys; each entry carries its key).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Entries(BTreeMap<(NaiveDate, u64), Entry>);
-
-impl Entries {
-    pub(crate) fn insert(&mut self, entry: Entry) {
-        let key = (entry.stamp.occurred_on, entry.stamp.position);
-        self.0.insert(key, entry);
-    }
-
-    pub(crate) fn remove(&mut self, occurred_on: NaiveDate, position: u64) -> Option<Entry> {
-        self.0.remove(&(occurred_on, position))
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.0.values()
-    }
-}
-
-impl Serialize for Entries {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.values())
-    }
-}
-
-impl<'de> Deserialize<'de> for Entries {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let list = Vec::<Entry>::deserialize(d)?;
-        let mut entries = Entries::default();
-        for e in list {
-            entries.insert(e);
-        }
-        Ok(entries)
-    }
-}
-
 /// One line of a cycle's timeline as the API shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimelineEntry {
     pub position: u64,
     pub occurred_on: NaiveDate,
     pub recorded_at: DateTime<Utc>,
-    pub actor: String,
+    pub actor: Name,
     /// The event type name (`milestone_rescheduled`, `event_retracted`, …).
     pub kind: String,
     pub summary: String,
@@ -698,16 +662,16 @@ impl TimelineEntry {
 pub struct Timelines {
     cycles: Vec<Cycle>,
     /// Cycle id → index in `cycles`.
-    by_id: HashMap<String, usize>,
+    by_id: FxHashMap<Name, u32>,
     /// Org → its cycles, in the order they were opened.
-    by_org: BTreeMap<String, Vec<usize>>,
-    /// Position of each retractable fact → its cycle and the day it happened, which together
-    /// with the position are the key of its entry.
-    at: PosIndex<(usize, NaiveDate)>,
+    by_org: BTreeMap<Name, Vec<u32>>,
+    /// Position of each retractable fact → its cycle.
+    at: PosIndex<u32>,
 }
 
 impl Timelines {
-    pub fn apply(&mut self, env: &Envelope) {
+    /// Folds one event; `names` is the interner the views share.
+    pub fn apply(&mut self, env: &Envelope, names: &mut Interner) {
         match &env.event {
             Event::CycleOpened {
                 cycle,
@@ -721,51 +685,57 @@ impl Timelines {
                 ends_on,
             } => {
                 // Opening a cycle twice is refused by the command side; keep the first.
-                if self.by_id.contains_key(cycle) {
+                if self.by_id.contains_key(cycle.as_str()) {
                     return;
                 }
                 let opening = Opening {
-                    org: org.clone(),
+                    org: names.name(org),
                     title: title.clone(),
-                    rubric: rubric.clone(),
+                    rubric: names.name(rubric),
                     rubric_version: *rubric_version,
                     focus: focus.clone(),
-                    lead: lead.clone(),
+                    lead: names.name(lead),
                     starts_on: *starts_on,
                     ends_on: *ends_on,
                 };
-                let slot = self.cycles.len();
-                self.cycles.push(Cycle::open(cycle, opening, env));
-                self.by_id.insert(cycle.clone(), slot);
-                self.by_org.entry(org.clone()).or_default().push(slot);
+                // Past 4 billion cycles (never) new ones would be unreachable, not a panic.
+                let slot = u32::try_from(self.cycles.len()).unwrap_or(u32::MAX);
+                let id = names.name(cycle);
+                let org = opening.org.clone();
+                self.cycles
+                    .push(Cycle::open(id.clone(), opening, env, names));
+                self.by_id.insert(id, slot);
+                self.by_org.entry(org).or_default().push(slot);
             }
-            Event::EventRetracted { position, reason } => self.retract(env, *position, reason),
+            Event::EventRetracted { position, reason } => {
+                self.retract(env, *position, reason, names)
+            }
             event => {
                 // Facts of a cycle never opened are dropped: there is no timeline to put them in.
                 let Some(&slot) = event.cycle().and_then(|c| self.by_id.get(c)) else {
                     return;
                 };
-                let Some(cycle) = self.cycles.get_mut(slot) else {
+                let Some(cycle) = self.cycles.get_mut(slot as usize) else {
                     return;
                 };
-                cycle.apply(env);
+                cycle.apply(env, names);
                 if crate::is_retractable(event) {
-                    self.at.insert(env.position, (slot, env.occurred_on));
+                    self.at.insert(env.position, slot);
                 }
             }
         }
     }
 
-    fn retract(&mut self, env: &Envelope, position: u64, reason: &str) {
-        let Some(&(slot, occurred_on)) = self.at.get(position) else {
+    fn retract(&mut self, env: &Envelope, position: u64, reason: &str, names: &mut Interner) {
+        let Some(&slot) = self.at.get(position) else {
             return;
         };
-        let Some(cycle) = self.cycles.get_mut(slot) else {
+        let Some(cycle) = self.cycles.get_mut(slot as usize) else {
             return;
         };
-        if let Some(retracted) = cycle.retract(occurred_on, position) {
+        if let Some(retracted) = cycle.retract(position) {
             cycle.note(Entry {
-                stamp: Stamp::of(env),
+                stamp: Stamp::interned(env, names),
                 fact: Fact::EventRetracted {
                     retracted: Box::new(retracted),
                     reason: reason.to_owned(),
@@ -775,7 +745,7 @@ impl Timelines {
     }
 
     pub fn cycle(&self, id: &str) -> Option<&Cycle> {
-        self.cycles.get(*self.by_id.get(id)?)
+        self.cycles.get(*self.by_id.get(id)? as usize)
     }
 
     /// Every cycle, in the order they were opened.
@@ -789,7 +759,7 @@ impl Timelines {
             .get(org)
             .into_iter()
             .flatten()
-            .filter_map(|&slot| self.cycles.get(slot))
+            .filter_map(|&slot| self.cycles.get(slot as usize))
     }
 
     /// The timeline of one cycle.
@@ -803,6 +773,7 @@ mod tests {
     use super::*;
     use crate::cycle::{CycleStatus, Status};
     use crate::testkit::{date, Log};
+    use trellis_events::ItemRef;
 
     fn kinds(entries: &[TimelineEntry]) -> Vec<&str> {
         entries.iter().map(|e| e.kind.as_str()).collect()
@@ -917,7 +888,7 @@ mod tests {
         );
         assert_eq!(
             summary("indicator_rated"),
-            "rated leadership-system 3a at getting_better: walkthrough notes"
+            "rated s1 on leadership-system 3a at getting_better: walkthrough notes"
         );
         assert_eq!(
             summary("milestone_reached"),

@@ -1,0 +1,247 @@
+//! Shared identifiers: [`Name`], an immutable string that clones in O(1), and the [`Interner`]
+//! that makes every occurrence of one id share one allocation.
+//!
+//! Ids (actors, orgs, cycles, goals, milestones, indicators, levels) repeat on nearly every
+//! event. Stored as `String`s they would cost an allocation and a heap copy per occurrence,
+//! which dominated both the time and the memory of a rebuild; interned, a repeat costs a hash
+//! lookup and a reference count.
+
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Deref;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An immutable, cheaply cloned string; serialized as a plain string.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    /// A name of its own (not shared); views that see a name often use an [`Interner`].
+    pub fn new(s: &str) -> Name {
+        Name(Arc::from(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+// Hash and Ord of `Name` are those of `str`, so maps keyed by `Name` are searched by `&str`.
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name::new(s)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+thread_local! {
+    /// Set while [`sharing_names`] runs, so that names read from a checkpoint share
+    /// allocations as the names of a fold do.
+    static READING: RefCell<Option<Interner>> = const { RefCell::new(None) };
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let shared = READING.with(|r| r.borrow_mut().as_mut().map(|names| names.name(&s)));
+        Ok(shared.unwrap_or_else(|| Name::new(&s)))
+    }
+}
+
+/// Runs `read` (a deserialization) with names shared across everything it reads. The
+/// outermost call also returns the names it read, so that the fold can go on sharing them;
+/// a nested call shares the outer call's names and returns `None`.
+pub(crate) fn sharing_names<T>(read: impl FnOnce() -> T) -> (T, Option<Interner>) {
+    let outermost = READING.with(|r| {
+        let mut r = r.borrow_mut();
+        let outermost = r.is_none();
+        if outermost {
+            *r = Some(Interner::default());
+        }
+        outermost
+    });
+    let out = read();
+    let names = if outermost {
+        READING.with(|r| r.replace(None))
+    } else {
+        None
+    };
+    (out, names)
+}
+
+/// The set of names a view has seen; a cache, not state.
+///
+/// It is left out of serialization and equality: two views that hold the same names are
+/// equal whether or not their names share allocations.
+#[derive(Clone, Default)]
+pub struct Interner(HashSet<Name, FxBuild>);
+
+impl Interner {
+    /// The shared [`Name`] for `s`.
+    pub fn name(&mut self, s: &str) -> Name {
+        if let Some(name) = self.0.get(s) {
+            return name.clone();
+        }
+        let name = Name::new(s);
+        self.0.insert(name.clone());
+        name
+    }
+}
+
+impl PartialEq for Interner {
+    fn eq(&self, _: &Interner) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Interner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Interner({} names)", self.0.len())
+    }
+}
+
+/// The Fx hash (as in rustc): a multiply and a rotate per word, then one avalanche, several
+/// times faster than the default SipHash on the short ids these maps hold.
+///
+/// It does not resist deliberately colliding keys; the keys here are ids that authenticated
+/// users or the server choose, and the worst a collision can do is slow a fold down.
+#[derive(Clone, Copy, Default)]
+pub struct FxHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    /// The Fx state keeps most of its entropy in the high bits, but hash tables pick buckets
+    /// with the low ones; a final avalanche (MurmurHash3's fmix64) spreads it over all bits,
+    /// so similar ids ("p1", "p2", …) do not pile up in a few buckets.
+    fn finish(&self) -> u64 {
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// A `HashMap` with the Fx hash.
+pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn given_one_id_interned_twice_both_names_share_one_allocation() {
+        let mut names = Interner::default();
+        let a = names.name("ann");
+        let b = names.name("ann");
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a, "ann");
+    }
+
+    #[test]
+    fn given_names_read_from_json_while_sharing_they_share_allocations() {
+        let (read, names) = sharing_names(|| serde_json::from_str::<Vec<Name>>(r#"["x","x"]"#));
+        let read = read.expect("a list of names");
+        let mut names = names.expect("the outermost call returns its names");
+        assert!(Arc::ptr_eq(&names.name("x").0, &read[0].0));
+        assert!(Arc::ptr_eq(&read[0].0, &read[1].0));
+        assert_eq!(
+            serde_json::to_string(&read).ok().as_deref(),
+            Some(r#"["x","x"]"#)
+        );
+    }
+}
