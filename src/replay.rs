@@ -132,7 +132,7 @@ pub fn maturity(views: &Projections, catalog: &Catalog, org: Option<&str>) -> Ve
                 .cells_of(&unit.id, &a.rubric)
                 .filter_map(|c| {
                     c.current().map(|r| CurrentRating {
-                        indicator: c.indicator.clone(),
+                        indicator: c.indicator.to_string(),
                         rating: r.clone(),
                         ratings: c.trajectory.len(),
                     })
