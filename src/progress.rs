@@ -26,7 +26,7 @@ impl Progress {
     /// Reports `done` items; cheap enough to call per item.
     pub fn tick(&self, done: u64) {
         if let Some(bar) = &self.bar {
-            if done % 4096 == 0 {
+            if done.is_multiple_of(4096) {
                 bar.set_position(done);
             }
         }
