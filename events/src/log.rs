@@ -37,6 +37,12 @@ use crate::segment;
 /// Most requests one group commit takes; bounds the latency a batch adds to its first caller.
 const MAX_BATCH: usize = 4096;
 
+/// The size of sled's own log segments (see `open_store`).
+const SLED_SEGMENT_BYTES: usize = 2 * 1024 * 1024;
+
+/// The largest stored event (envelope and payload) the log accepts.
+pub const MAX_EVENT_BYTES: usize = 16 * 1024;
+
 /// Memory sled may use to cache decoded pages of the store.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -507,6 +513,11 @@ fn open_store(dir: &Path) -> Result<sled::Db, LogError> {
             .flush_every_ms(None)
             // Reads are mostly one pass over the log; the OS page cache serves repeats.
             .cache_capacity(CACHE_BYTES)
+            // sled writes a page larger than segment_size / 4 as a separate blob file, and
+            // flush does not sync blob files; with 2 MiB segments no page of the log (at
+            // most 17 items of at most one segment, 4 KiB, or one event, 16 KiB, each)
+            // ever becomes one.
+            .segment_size(SLED_SEGMENT_BYTES)
             .open()
     };
     match open() {
@@ -857,6 +868,8 @@ impl Writer {
         }
         let first = head.position + 1;
         let mut version = actual;
+        // Encode every event before staging any, so a refused request leaves no trace.
+        let mut records = Vec::with_capacity(req.events.len());
         for new in &req.events {
             version += 1;
             let mut env = Envelope {
@@ -873,16 +886,26 @@ impl Writer {
                 event: new.event.clone(),
             };
             let body = encode_body(&env);
+            if body.len() > MAX_EVENT_BYTES {
+                return Err(AppendError::Invalid(format!(
+                    "event {} of the append is {} bytes stored; the most is {MAX_EVENT_BYTES}",
+                    version - actual,
+                    body.len()
+                )));
+            }
             env.hash = Hash::link(&env.prev_hash, &body);
-            staged.records.push(encode_stored(&env.hash, &body));
-            staged.batch.insert(
-                keys::stream_entry(&req.stream, version),
-                &env.position.to_be_bytes(),
-            );
+            records.push((version, env.position, encode_stored(&env.hash, &body)));
             head = Head {
                 position: env.position,
                 hash: env.hash,
             };
+        }
+        for (version, position, stored) in records {
+            staged.records.push(stored);
+            staged.batch.insert(
+                keys::stream_entry(&req.stream, version),
+                &position.to_be_bytes(),
+            );
         }
         let appended = Appended {
             first,
@@ -1139,6 +1162,25 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_oversized_event_is_refused_and_nothing_of_its_append_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        let mut big = person("big");
+        if let Event::PersonAdded { name, .. } = &mut big.event {
+            *name = "x".repeat(MAX_EVENT_BYTES);
+        }
+        let req = Append::new("s", "tester", vec![person("small"), big]);
+        assert!(matches!(
+            log.append_blocking(req),
+            Err(AppendError::Invalid(_))
+        ));
+        assert_eq!(log.head_position(), 0);
+        assert_eq!(log.stream_version("s").unwrap(), 0);
+        let ok = log.append_blocking(add("s", &["a"])).unwrap();
+        assert_eq!((ok.first, ok.stream_version), (1, 1));
     }
 
     #[test]

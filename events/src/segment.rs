@@ -6,7 +6,7 @@
 
 /// Most bytes one segment holds before the next begins; small enough that sled never turns
 /// a page of segments into a separate blob file.
-pub const MAX_BYTES: usize = 8 * 1024;
+pub const MAX_BYTES: usize = 4 * 1024;
 
 /// Packs records into one value.
 pub fn encode<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {

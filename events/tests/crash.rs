@@ -641,7 +641,11 @@ fn a_snapshot_left_half_written_by_a_killed_open_does_not_keep_the_store_closed(
     std::fs::write(&interrupted, &bytes[..bytes.len() / 2]).expect("write the cut snapshot");
 
     // sled by itself cannot open this store...
-    let raw = sled::Config::new().path(&store).open();
+    // (with the log's segment size: sled refuses a store opened with another)
+    let raw = sled::Config::new()
+        .path(&store)
+        .segment_size(2 * 1024 * 1024)
+        .open();
     assert!(
         matches!(raw, Err(sled::Error::Corruption { .. })),
         "sled opened past a half-written snapshot: {:?}",
