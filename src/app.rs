@@ -101,7 +101,7 @@ impl App {
         let behind = head.saturating_sub(self.position);
         let progress = Progress::new("catching up", behind, behind > 200_000);
         let mut n = 0;
-        for env in self.log.iter(self.position + 1) {
+        for env in self.log.iter_prefetched(self.position + 1) {
             let env = env?;
             self.fold(&env);
             n += 1;

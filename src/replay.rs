@@ -51,7 +51,7 @@ pub fn resolve(log: &Log, point: Point) -> Result<AsOf, LogError> {
 pub fn views_at(log: &Log, position: u64, progress: bool) -> Result<Projections, LogError> {
     let bar = Progress::new("replaying", position, progress && position > 200_000);
     let mut views = Projections::new();
-    for (n, env) in log.iter(1).take(position as usize).enumerate() {
+    for (n, env) in log.iter_prefetched(1).take(position as usize).enumerate() {
         views.apply(&env?);
         bar.tick(n as u64 + 1);
     }

@@ -110,8 +110,11 @@ pub struct ActionStep {
 }
 
 /// Every fact Trellis records. The serde tag is the stable type name stored in the log.
+///
+/// Adjacently tagged (`{"type": …, "data": {…}}`) rather than internally: with the tag first,
+/// serde decodes the payload in one pass instead of buffering it to look for the tag.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Event {
     // --- org tree, people and roles (seed 000) ---
     OrgUnitRegistered {

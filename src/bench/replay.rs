@@ -92,7 +92,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let mut state = State::default();
             let mut views = Projections::new();
             let mut n = 0u64;
-            for env in log.iter(1) {
+            for env in log.iter_prefetched(1) {
                 let env = env?;
                 state.apply(&env);
                 views.apply(&env);
@@ -197,7 +197,11 @@ fn time_queries(data: &Path, n: usize) -> anyhow::Result<(f64, f64)> {
     let head = log.head_position();
     let cycles: Vec<String> = {
         let views = crate::replay::views_at(&log, head.min(200_000), false)?;
-        views.timelines.cycles().map(|c| c.header().id.to_string()).collect()
+        views
+            .timelines
+            .cycles()
+            .map(|c| c.header().id.to_string())
+            .collect()
     };
     anyhow::ensure!(!cycles.is_empty(), "the generated log has no cycles");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);

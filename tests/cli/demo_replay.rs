@@ -45,7 +45,7 @@ fn retracted_by(log: &[Value], k: u64) -> BTreeSet<u64> {
     log.iter()
         .take(k as usize)
         .filter(|e| e["event"]["type"] == "event_retracted")
-        .map(|e| e["event"]["position"].as_u64().unwrap())
+        .map(|e| e["event"]["data"]["position"].as_u64().unwrap())
         .collect()
 }
 
@@ -55,9 +55,9 @@ fn current_ratings_by_hand(log: &[Value], k: u64) -> BTreeMap<(String, String, S
     let retracted = retracted_by(log, k);
     let mut best: BTreeMap<(String, String, String), (String, u64)> = BTreeMap::new();
     for e in log.iter().take(k as usize) {
-        let ev = &e["event"];
+        let ev = &e["event"]["data"];
         let pos = e["position"].as_u64().unwrap();
-        if ev["type"] != "indicator_rated" || retracted.contains(&pos) {
+        if e["event"]["type"] != "indicator_rated" || retracted.contains(&pos) {
             continue;
         }
         let key = (
@@ -154,7 +154,7 @@ fn demo_then_replay_at_two_dates_differs_exactly_as_the_log_says() {
         .take(k1 as usize)
         .find(|e| e["event"]["type"] == "cycle_opened")
         .unwrap();
-    let cycle = opened["event"]["cycle"].as_str().unwrap();
+    let cycle = opened["event"]["data"]["cycle"].as_str().unwrap();
     let positions = |v: &Value| -> BTreeSet<u64> {
         v["cycles"][0]["entries"]
             .as_array()
