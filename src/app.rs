@@ -195,3 +195,88 @@ struct CheckpointRef<'a> {
     state: &'a State,
     projections: &'a Projections,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{AddPerson, RegisterOrgUnit};
+    use trellis_events::OrgKind;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 9, 1).unwrap_or_default()
+    }
+
+    fn register(org: &str) -> Command {
+        Command::RegisterOrgUnit(RegisterOrgUnit {
+            org: org.into(),
+            kind: OrgKind::District,
+            name: format!("District {org}"),
+            parent: None,
+            on: None,
+        })
+    }
+
+    fn person(id: &str) -> Command {
+        Command::AddPerson(AddPerson {
+            person: id.into(),
+            name: format!("Person {id}"),
+            email: None,
+            on: None,
+        })
+    }
+
+    #[test]
+    fn an_executed_command_is_in_the_log_and_in_the_views() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = App::open(dir.path(), Catalog::shipped()).unwrap();
+        let a = app.execute(&register("north"), "ana", today()).unwrap();
+        assert_eq!((a.first, app.position()), (1, 1));
+        assert!(app.projections.org_tree().unit("north").is_some());
+        let again = app.execute(&register("north"), "ana", today());
+        assert!(matches!(again, Err(ExecError::Rejected(_))));
+        assert_eq!(app.log.head_position(), 1);
+    }
+
+    #[test]
+    fn reopening_resumes_from_the_checkpoint_and_equals_a_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut app = App::open(dir.path(), Catalog::shipped()).unwrap();
+            app.execute(&register("north"), "ana", today()).unwrap();
+            app.execute(&person("ana"), "ana", today()).unwrap();
+            app.save_checkpoint().unwrap();
+            // Written after the checkpoint: the next open must catch up with it.
+            app.execute(&person("ben"), "ana", today()).unwrap();
+        }
+        let mut app = App::open(dir.path(), Catalog::shipped()).unwrap();
+        let cp = app.load_checkpoint().unwrap();
+        assert_eq!(cp.position, 2);
+        assert_eq!(app.position(), 3);
+        let rebuilt = Projections::fold(&app.log.read(1, 100).unwrap());
+        assert_eq!(app.projections, rebuilt);
+        // The caught-up write model knows what was written after the checkpoint.
+        let dup = app.execute(&person("ben"), "ana", today());
+        assert!(matches!(dup, Err(ExecError::Rejected(_))));
+    }
+
+    #[test]
+    fn a_checkpoint_that_does_not_match_the_log_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut app = App::open(dir.path(), Catalog::shipped()).unwrap();
+            app.execute(&register("north"), "ana", today()).unwrap();
+            app.save_checkpoint().unwrap();
+            // Spoil the recorded hash: the checkpoint no longer describes this log.
+            let tree = app.log.aux_tree("checkpoint").unwrap();
+            let bytes = tree.get(CHECKPOINT_KEY).unwrap().unwrap();
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            v["hash"] = serde_json::json!(Hash([7; 32]).to_hex());
+            tree.insert(CHECKPOINT_KEY, serde_json::to_vec(&v).unwrap())
+                .unwrap();
+        }
+        let app = App::open(dir.path(), Catalog::shipped()).unwrap();
+        assert!(app.load_checkpoint().is_none());
+        assert_eq!(app.position(), 1);
+        assert!(app.projections.org_tree().unit("north").is_some());
+    }
+}
