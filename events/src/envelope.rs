@@ -101,8 +101,10 @@ struct BodyOut<'a> {
     event: &'a Event,
 }
 
+/// The stored body as read back; `E` is today's [`Event`] on the fast path, or the raw
+/// payload when it must be upcast from an older schema.
 #[derive(Deserialize)]
-struct BodyIn<'a> {
+struct BodyIn<'a, E> {
     position: u64,
     id: Ulid,
     stream: String,
@@ -114,25 +116,31 @@ struct BodyIn<'a> {
     prev_hash: Hash,
     #[serde(borrow)]
     kind: &'a str,
-    #[serde(borrow)]
-    event: &'a RawValue,
+    event: E,
 }
 
-/// [`BodyIn`] with the payload decoded straight to today's [`Event`].
-#[derive(Deserialize)]
-struct BodyCurrent<'a> {
-    position: u64,
-    id: Ulid,
-    stream: String,
-    stream_version: u64,
-    actor: String,
-    recorded_at: DateTime<Utc>,
-    occurred_on: NaiveDate,
-    schema: u32,
-    prev_hash: Hash,
-    #[serde(borrow)]
-    kind: &'a str,
-    event: Event,
+impl<'a, E> BodyIn<'a, E> {
+    /// The envelope, with the payload turned into an [`Event`] by `decode`.
+    fn into_envelope(
+        self,
+        hash: Hash,
+        decode: impl FnOnce(&'a str, u32, E) -> Result<Event, String>,
+    ) -> Result<Envelope, DecodeError> {
+        let event = decode(self.kind, self.schema, self.event).map_err(DecodeError::Upcast)?;
+        Ok(Envelope {
+            position: self.position,
+            id: self.id,
+            stream: self.stream,
+            stream_version: self.stream_version,
+            actor: self.actor,
+            recorded_at: self.recorded_at,
+            occurred_on: self.occurred_on,
+            schema: self.schema,
+            prev_hash: self.prev_hash,
+            hash,
+            event,
+        })
+    }
 }
 
 /// Why stored bytes could not be turned back into an envelope.
@@ -187,36 +195,71 @@ pub fn split_stored(stored: &[u8]) -> Result<(Hash, &[u8]), DecodeError> {
 pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
     let (hash, body) = split_stored(stored)?;
     // Fast path: a payload written under today's schema decodes in one pass.
-    if let Ok(b) = serde_json::from_slice::<BodyCurrent>(body) {
+    if let Ok(b) = serde_json::from_slice::<BodyIn<Event>>(body) {
         if b.schema == b.event.schema() && b.kind == b.event.kind() {
-            return Ok(Envelope {
-                position: b.position,
-                id: b.id,
-                stream: b.stream,
-                stream_version: b.stream_version,
-                actor: b.actor,
-                recorded_at: b.recorded_at,
-                occurred_on: b.occurred_on,
-                schema: b.schema,
-                prev_hash: b.prev_hash,
-                hash,
-                event: b.event,
-            });
+            return b.into_envelope(hash, |_, _, event| Ok(event));
         }
     }
-    let b: BodyIn = serde_json::from_slice(body)?;
-    let event = upcast::upcast(b.kind, b.schema, b.event).map_err(DecodeError::Upcast)?;
-    Ok(Envelope {
-        position: b.position,
-        id: b.id,
-        stream: b.stream,
-        stream_version: b.stream_version,
-        actor: b.actor,
-        recorded_at: b.recorded_at,
-        occurred_on: b.occurred_on,
-        schema: b.schema,
-        prev_hash: b.prev_hash,
-        hash,
-        event,
-    })
+    let b: BodyIn<&RawValue> = serde_json::from_slice(body)?;
+    b.into_envelope(hash, upcast::upcast)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope() -> Envelope {
+        Envelope {
+            position: 7,
+            id: Ulid::nil(),
+            stream: "person-ada".into(),
+            stream_version: 1,
+            actor: "tester".into(),
+            recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+            occurred_on: NaiveDate::default(),
+            schema: 1,
+            prev_hash: Hash([1; 32]),
+            hash: Hash::ZERO,
+            event: Event::PersonAdded {
+                person: "ada".into(),
+                name: "Ada".into(),
+                email: None,
+            },
+        }
+    }
+
+    fn stored(body: &[u8]) -> Vec<u8> {
+        encode_stored(&Hash::ZERO, body)
+    }
+
+    #[test]
+    fn an_encoded_envelope_decodes_to_itself() {
+        let env = envelope();
+        let body = encode_body(&env);
+        let back = decode_stored(&stored(&body)).unwrap();
+        assert_eq!(back, env);
+    }
+
+    #[test]
+    fn a_payload_of_an_unknown_schema_is_refused_with_the_reason() {
+        let body = String::from_utf8(encode_body(&envelope())).unwrap();
+        let newer = body.replace("\"schema\":1", "\"schema\":9");
+        let err = decode_stored(&stored(newer.as_bytes())).unwrap_err();
+        assert!(err.to_string().contains("newer than this build"), "{err}");
+    }
+
+    #[test]
+    fn a_payload_whose_type_disagrees_with_the_envelope_is_refused() {
+        let body = String::from_utf8(encode_body(&envelope())).unwrap();
+        let lying = body.replace("\"kind\":\"person_added\"", "\"kind\":\"goal_set\"");
+        assert!(decode_stored(&stored(lying.as_bytes())).is_err());
+    }
+
+    #[test]
+    fn bytes_shorter_than_a_hash_are_truncated() {
+        assert!(matches!(
+            decode_stored(&[0; 5]),
+            Err(DecodeError::Truncated)
+        ));
+    }
 }
