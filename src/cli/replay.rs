@@ -7,6 +7,7 @@ use crate::replay::{self, AsOf, CycleReport, OrgMaturity, Point};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
+use trellis_projections::maturity::Tally;
 use trellis_projections::PersonView;
 
 use super::log::open_existing;
@@ -120,20 +121,13 @@ fn print_maturity(format: Format, as_of: AsOf, orgs: &[OrgMaturity]) {
     println!("Maturity {}", header(as_of));
     for o in orgs {
         let s = &o.summary;
-        let tally: Vec<String> = s
-            .tally
-            .levels
-            .iter()
-            .map(|l| format!("{} {}", l.label, l.count))
-            .collect();
         println!(
-            "\n{} ({:?}) — {} v{}: {}; unrated {}",
+            "\n{} ({:?}) — {} v{}: {}",
             o.name,
             o.kind,
             s.rubric,
             s.version,
-            tally.join(", "),
-            s.tally.unrated
+            tally_text(&s.tally)
         );
         for c in &o.current {
             println!(
@@ -148,18 +142,7 @@ fn print_maturity(format: Format, as_of: AsOf, orgs: &[OrgMaturity]) {
             );
         }
         if let Some(r) = &o.rollup {
-            let tally: Vec<String> = r
-                .tally
-                .levels
-                .iter()
-                .map(|l| format!("{} {}", l.label, l.count))
-                .collect();
-            println!(
-                "  schools ({}): {}; unrated {}",
-                r.schools.len(),
-                tally.join(", "),
-                r.tally.unrated
-            );
+            println!("  schools ({}): {}", r.schools.len(), tally_text(&r.tally));
         }
     }
 }
@@ -239,6 +222,16 @@ fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, people: &
             );
         }
     }
+}
+
+/// "Getting Started 3, Getting Better 5, Keep Improving 1; unrated 19".
+fn tally_text(t: &Tally) -> String {
+    let levels: Vec<String> = t
+        .levels
+        .iter()
+        .map(|l| format!("{} {}", l.label, l.count))
+        .collect();
+    format!("{}; unrated {}", levels.join(", "), t.unrated)
 }
 
 fn clip(s: &str, n: usize) -> String {
