@@ -19,7 +19,7 @@ use crate::progress::Progress;
 
 /// Bumped when the write model's shape or fold changes (with the projections' own
 /// `CODE_VERSION`, it decides whether a checkpoint can be used).
-pub const STATE_VERSION: u32 = 1;
+pub const STATE_VERSION: u32 = 2;
 
 /// Why a command did not land.
 #[derive(Debug, thiserror::Error)]
@@ -42,11 +42,20 @@ pub struct App {
     position: u64,
 }
 
+/// What a checkpoint records besides its data: the code version that wrote it, the position
+/// it reflects and the hash of the event there, and how many chunks each part was cut into.
 #[derive(Serialize, Deserialize)]
-struct Checkpoint {
+struct CheckpointMeta {
     code: String,
     position: u64,
     hash: Hash,
+    state_chunks: u32,
+    projections_chunks: u32,
+}
+
+/// A loaded checkpoint.
+struct Checkpoint {
+    position: u64,
     state: State,
     projections: Projections,
 }
@@ -60,7 +69,137 @@ fn code_version() -> String {
     )
 }
 
-const CHECKPOINT_KEY: &[u8] = b"current";
+/// The key of the [`CheckpointMeta`] (JSON, written last); the data is MessagePack, cut into
+/// chunks of at most [`CHUNK`] bytes under `state/N` and `projections/N`, so neither writing
+/// nor reading ever holds the whole serialized form, and the two parts are written and read
+/// on two threads.
+const META_KEY: &[u8] = b"meta";
+const STATE_PART: &str = "state";
+const PROJECTIONS_PART: &str = "projections";
+/// Small enough that sled keeps each chunk in its own log, which `flush` syncs; larger values
+/// become blob files that it does not.
+const CHUNK: usize = 256 << 10;
+
+fn chunk_key(part: &str, i: u32) -> Vec<u8> {
+    format!("{part}/{i:08}").into_bytes()
+}
+
+/// Writes what it is given into `part`'s chunks in the tree.
+struct ChunkWriter<'t> {
+    tree: &'t sled::Tree,
+    part: &'static str,
+    buf: Vec<u8>,
+    chunks: u32,
+}
+
+impl<'t> ChunkWriter<'t> {
+    fn new(tree: &'t sled::Tree, part: &'static str) -> ChunkWriter<'t> {
+        ChunkWriter {
+            tree,
+            part,
+            buf: Vec::with_capacity(CHUNK),
+            chunks: 0,
+        }
+    }
+
+    fn emit(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let value = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tree
+            .insert(chunk_key(self.part, self.chunks), value)
+            .map_err(std::io::Error::other)?;
+        self.chunks += 1;
+        Ok(())
+    }
+
+    /// Writes the last chunk and answers how many there are.
+    fn finish(mut self) -> std::io::Result<u32> {
+        self.emit()?;
+        Ok(self.chunks)
+    }
+}
+
+impl std::io::Write for ChunkWriter<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let room = CHUNK - self.buf.len();
+        let n = data.len().min(room);
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() >= CHUNK {
+            self.emit()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads `part`'s chunks back in order, holding one at a time.
+struct ChunkReader<'t> {
+    tree: &'t sled::Tree,
+    part: &'static str,
+    chunks: u32,
+    next: u32,
+    current: sled::IVec,
+    offset: usize,
+}
+
+impl<'t> ChunkReader<'t> {
+    fn new(tree: &'t sled::Tree, part: &'static str, chunks: u32) -> ChunkReader<'t> {
+        ChunkReader {
+            tree,
+            part,
+            chunks,
+            next: 0,
+            current: sled::IVec::default(),
+            offset: 0,
+        }
+    }
+}
+
+impl std::io::Read for ChunkReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.offset >= self.current.len() {
+            if self.next >= self.chunks {
+                return Ok(0);
+            }
+            let key = chunk_key(self.part, self.next);
+            self.current = self
+                .tree
+                .get(&key)
+                .map_err(std::io::Error::other)?
+                .ok_or_else(|| std::io::Error::other("a checkpoint chunk is missing"))?;
+            self.next += 1;
+            self.offset = 0;
+        }
+        let rest = &self.current[self.offset..];
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        self.offset += n;
+        Ok(n)
+    }
+}
+
+fn write_part<T: Serialize>(
+    tree: &sled::Tree,
+    part: &'static str,
+    value: &T,
+) -> Result<u32, String> {
+    let mut w = ChunkWriter::new(tree, part);
+    rmp_serde::encode::write(&mut w, value).map_err(|e| e.to_string())?;
+    w.finish().map_err(|e| e.to_string())
+}
+
+fn read_part<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    part: &'static str,
+    chunks: u32,
+) -> Result<T, String> {
+    rmp_serde::from_read(ChunkReader::new(tree, part, chunks)).map_err(|e| e.to_string())
+}
 
 /// A start-up that folds at least this many events writes a new checkpoint.
 const CHECKPOINT_AFTER: u64 = 50_000;
@@ -143,57 +282,79 @@ impl App {
             Some(e) => e.hash,
             None => Hash::ZERO,
         };
-        let cp = CheckpointRef {
+        let io = |e: String| LogError::Io {
+            path: self.log.dir().to_path_buf(),
+            source: std::io::Error::other(e),
+        };
+        let tree = self.log.aux_tree("checkpoint")?;
+        // The meta goes last: until it is written, there is no checkpoint to load.
+        tree.clear()?;
+        let (state_chunks, projections_chunks) = std::thread::scope(|s| {
+            let state = s.spawn(|| write_part(&tree, STATE_PART, &self.state));
+            let projections = write_part(&tree, PROJECTIONS_PART, &self.projections);
+            let state = state
+                .join()
+                .unwrap_or_else(|_| Err("the checkpoint writer panicked".into()));
+            (state, projections)
+        });
+        let meta = CheckpointMeta {
             code: code_version(),
             position: self.position,
             hash,
-            state: &self.state,
-            projections: &self.projections,
+            state_chunks: state_chunks.map_err(io)?,
+            projections_chunks: projections_chunks.map_err(io)?,
         };
-        let bytes = serde_json::to_vec(&cp).map_err(|e| LogError::Io {
-            path: self.log.dir().to_path_buf(),
-            source: std::io::Error::other(e),
-        })?;
-        let tree = self.log.aux_tree("checkpoint")?;
-        tree.insert(CHECKPOINT_KEY, bytes)?;
+        let meta = serde_json::to_vec(&meta).map_err(|e| io(e.to_string()))?;
+        tree.insert(META_KEY, meta)?;
         self.log.flush()?;
         Ok(())
     }
 
     fn load_checkpoint(&self) -> Option<Checkpoint> {
         let tree = self.log.aux_tree("checkpoint").ok()?;
-        let bytes = tree.get(CHECKPOINT_KEY).ok()??;
-        let cp: Checkpoint = match serde_json::from_slice(&bytes) {
-            Ok(cp) => cp,
+        let bytes = tree.get(META_KEY).ok()??;
+        let meta: CheckpointMeta = match serde_json::from_slice(&bytes) {
+            Ok(meta) => meta,
             Err(e) => {
                 tracing::warn!(error = %e, "checkpoint unreadable; rebuilding from the log");
                 return None;
             }
         };
-        if cp.code != code_version() {
-            tracing::info!(found = %cp.code, "checkpoint from another code version; rebuilding");
+        if meta.code != code_version() {
+            tracing::info!(found = %meta.code, "checkpoint from another code version; rebuilding");
             return None;
         }
-        let at = self.log.get(cp.position).ok().flatten().map(|e| e.hash);
-        let matches = at.unwrap_or(Hash::ZERO) == cp.hash;
-        if !matches || cp.position > self.log.head_position() {
+        let at = self.log.get(meta.position).ok().flatten().map(|e| e.hash);
+        let matches = at.unwrap_or(Hash::ZERO) == meta.hash;
+        if !matches || meta.position > self.log.head_position() {
             tracing::warn!(
-                position = cp.position,
+                position = meta.position,
                 "checkpoint does not match the log; rebuilding"
             );
             return None;
         }
-        Some(cp)
+        // The two parts are independent: read them on two threads.
+        let (state, projections) = std::thread::scope(|s| {
+            let state = s.spawn(|| read_part::<State>(&tree, STATE_PART, meta.state_chunks));
+            let projections =
+                read_part::<Projections>(&tree, PROJECTIONS_PART, meta.projections_chunks);
+            let state = state
+                .join()
+                .unwrap_or_else(|_| Err("the checkpoint reader panicked".into()));
+            (state, projections)
+        });
+        match (state, projections) {
+            (Ok(state), Ok(projections)) => Some(Checkpoint {
+                position: meta.position,
+                state,
+                projections,
+            }),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "checkpoint unreadable; rebuilding from the log");
+                None
+            }
+        }
     }
-}
-
-#[derive(Serialize)]
-struct CheckpointRef<'a> {
-    code: String,
-    position: u64,
-    hash: Hash,
-    state: &'a State,
-    projections: &'a Projections,
 }
 
 #[cfg(test)]
@@ -268,10 +429,10 @@ mod tests {
             app.save_checkpoint().unwrap();
             // Spoil the recorded hash: the checkpoint no longer describes this log.
             let tree = app.log.aux_tree("checkpoint").unwrap();
-            let bytes = tree.get(CHECKPOINT_KEY).unwrap().unwrap();
+            let bytes = tree.get(META_KEY).unwrap().unwrap();
             let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             v["hash"] = serde_json::json!(Hash([7; 32]).to_hex());
-            tree.insert(CHECKPOINT_KEY, serde_json::to_vec(&v).unwrap())
+            tree.insert(META_KEY, serde_json::to_vec(&v).unwrap())
                 .unwrap();
         }
         let app = App::open(dir.path(), Catalog::shipped()).unwrap();
