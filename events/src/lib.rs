@@ -8,7 +8,7 @@
 //! - [`envelope`]: bookkeeping around a fact, its stored bytes and the SHA-256 chain link.
 //! - [`upcast`]: reading payloads written under an older schema.
 //! - [`append`]: append requests, expected versions, idempotency, append errors.
-//! - [`log`]: the sled-backed log: one writer thread with group commit, lock-free readers,
+//! - [`log`]: the sled-backed log: one writer at a time with group commit, lock-free readers,
 //!   live subscriptions.
 //! - [`verify`]: walking the chain to prove nothing was altered, removed or reordered.
 

@@ -1,5 +1,6 @@
-//! The append-only log on sled: one writer thread orders and group-commits appends; readers
-//! go straight to sled and see only what is durable.
+//! The append-only log on sled: one writer at a time (the leader among the callers waiting)
+//! orders and group-commits appends; readers go straight to sled and see only what is
+//! durable.
 //!
 //! # Layout on disk
 //! `DIR/store/` is the sled database; its `log` tree holds, under one-byte prefixes,
@@ -20,12 +21,11 @@ use std::io::{Read, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::Arc;
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 use ulid::Ulid;
 
 use crate::append::{validate, Append, AppendError, Appended};
@@ -141,7 +141,7 @@ struct IdemRecord {
 
 struct Request {
     append: Append,
-    reply: oneshot::Sender<Result<Appended, AppendError>>,
+    reply: mpsc::SyncSender<Result<Appended, AppendError>>,
 }
 
 struct Shared {
@@ -149,8 +149,10 @@ struct Shared {
     db: sled::Db,
     tree: sled::Tree,
     head_tx: watch::Sender<u64>,
-    sender: Option<mpsc::Sender<Request>>,
-    writer: Option<JoinHandle<()>>,
+    /// Appends handed in and not yet taken by a commit.
+    queue: Mutex<Queue>,
+    /// The one writer; only the current leader uses it, so the lock is never contended.
+    writer: Mutex<Writer>,
     options: Options,
     /// Declared last so that it is dropped last, after `db` and `tree`: see [`StoreReleased`].
     _released: StoreReleased,
@@ -188,11 +190,9 @@ impl Drop for StoreReleased {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        // Closing the channel ends the writer; joining it makes sure its last flush is done
-        // and its handle on the store released before the caller reopens the directory.
-        self.sender.take();
-        if let Some(w) = self.writer.take() {
-            let _ = w.join();
+        // Appends handed in but never waited for are still committed before the close.
+        if self.lead_if_nobody_does() {
+            self.commit_until_empty();
         }
         if let Err(e) = self.db.flush() {
             tracing::error!(error = %e, "final flush of the log failed");
@@ -210,13 +210,24 @@ pub struct Options {
 
 /// An append on its way to the writer; wait on it to learn where it landed.
 pub struct Pending {
-    rx: oneshot::Receiver<Result<Appended, AppendError>>,
+    log: Log,
+    rx: mpsc::Receiver<Result<Appended, AppendError>>,
 }
 
 impl Pending {
-    /// Blocks until the append is durable (or refused); not for use inside an async task.
+    /// Blocks until the append is durable (or refused); not for use inside an async task
+    /// (`.await` the `Pending` there instead).
+    ///
+    /// Group commit without a writer thread (leader/follower): a waiter that finds no commit
+    /// under way becomes the leader and commits everything queued, batch after batch, until
+    /// the queue is empty; the others sleep until their answer arrives. A lone append is
+    /// committed by its own caller, with no hand-off to another thread, and appends that
+    /// arrive while a commit is flushing share the next one.
     pub fn wait(self) -> Result<Appended, AppendError> {
-        self.rx.blocking_recv().map_err(|_| AppendError::Closed)?
+        if self.log.shared.lead_if_nobody_does() {
+            self.log.shared.commit_until_empty();
+        }
+        self.rx.recv().map_err(|_| AppendError::Closed)?
     }
 }
 
@@ -224,8 +235,55 @@ impl std::future::IntoFuture for Pending {
     type Output = Result<Appended, AppendError>;
     type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
 
+    /// Waits on tokio's blocking pool: committing and waiting block on the disk.
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.rx.await.map_err(|_| AppendError::Closed)? })
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || self.wait())
+                .await
+                .map_err(|_| AppendError::Closed)?
+        })
+    }
+}
+
+/// The appends waiting for a commit.
+#[derive(Default)]
+struct Queue {
+    requests: Vec<Request>,
+    /// True while a leader commits. The leader clears it only when it finds the queue
+    /// empty, under the lock every push takes, so no request is ever left without one.
+    leading: bool,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Becomes the leader, unless one is committing already (and will take what we queued).
+    fn lead_if_nobody_does(&self) -> bool {
+        let mut q = self.queue();
+        if q.leading || q.requests.is_empty() {
+            return false;
+        }
+        q.leading = true;
+        true
+    }
+
+    /// As the leader: commits batch after batch until nothing is queued, then steps down.
+    fn commit_until_empty(&self) {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            let batch: Vec<Request> = {
+                let mut q = self.queue();
+                if q.requests.is_empty() {
+                    q.leading = false;
+                    return;
+                }
+                let n = q.requests.len().min(MAX_BATCH);
+                q.requests.drain(..n).collect()
+            };
+            writer.commit(batch, &self.head_tx);
+        }
     }
 }
 
@@ -266,7 +324,6 @@ impl Log {
         let head_file = HeadFile::open(&dir)?;
         check_against_head_file(&tree, &dir, head, head_file.read())?;
 
-        let (tx, rx) = mpsc::channel();
         let (head_tx, _) = watch::channel(head.position);
         let store_path = dir.join("store").join("db");
         let store_file = File::open(&store_path).map_err(|source| LogError::Io {
@@ -284,14 +341,6 @@ impl Log {
             store_file,
             broken: None,
         };
-        let publish_tx = head_tx.clone();
-        let writer = std::thread::Builder::new()
-            .name("trellis-log-writer".into())
-            .spawn(move || writer_state.run(rx, publish_tx))
-            .map_err(|source| LogError::Io {
-                path: dir.clone(),
-                source,
-            })?;
         let released = StoreReleased {
             lock_path: dir.join("store").join("db"),
         };
@@ -300,8 +349,8 @@ impl Log {
             db,
             tree,
             head_tx,
-            sender: Some(tx),
-            writer: Some(writer),
+            queue: Mutex::new(Queue::default()),
+            writer: Mutex::new(writer_state),
             options,
             _released: released,
         };
@@ -334,12 +383,12 @@ impl Log {
                 "recorded_at is set by the log's clock; only an import may supply it".into(),
             ));
         }
-        let (reply, rx) = oneshot::channel();
-        let sender = self.shared.sender.as_ref().ok_or(AppendError::Closed)?;
-        sender
-            .send(Request { append, reply })
-            .map_err(|_| AppendError::Closed)?;
-        Ok(Pending { rx })
+        let (reply, rx) = mpsc::sync_channel(1);
+        self.shared.queue().requests.push(Request { append, reply });
+        Ok(Pending {
+            log: self.clone(),
+            rx,
+        })
     }
 
     /// The last durable event (position 0 when the log is empty).
@@ -793,6 +842,12 @@ struct Writer {
     broken: Option<String>,
 }
 
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.head_file.sync();
+    }
+}
+
 /// What one batch stages before it is written.
 #[derive(Default)]
 struct Staged {
@@ -806,20 +861,6 @@ struct Staged {
 }
 
 impl Writer {
-    fn run(mut self, rx: mpsc::Receiver<Request>, head_tx: watch::Sender<u64>) {
-        while let Ok(first) = rx.recv() {
-            let mut requests = vec![first];
-            while requests.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(r) => requests.push(r),
-                    Err(_) => break,
-                }
-            }
-            self.commit(requests, &head_tx);
-        }
-        self.head_file.sync();
-    }
-
     fn commit(&mut self, requests: Vec<Request>, head_tx: &watch::Sender<u64>) {
         let mut staged = Staged::default();
         let mut answers = Vec::with_capacity(requests.len());
