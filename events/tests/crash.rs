@@ -350,8 +350,9 @@ fn check_reopened(log: &Log, acked: &BTreeMap<String, Ack>, run: u64) {
         );
     }
     // Spot-check the point reads against the scan.
+    // (A child killed before its first append leaves an empty log: nothing to read.)
     for pos in [1, head / 2, head] {
-        if pos > 0 {
+        if pos > 0 && pos <= head {
             let got = log.get(pos).ok().flatten();
             assert_eq!(
                 got.as_ref(),
