@@ -113,8 +113,12 @@ impl std::fmt::Display for DemoSummary {
         )?;
         writeln!(
             f,
-            "{} org units ({} districts, {} schools), {} people, {} improvement cycles",
-            self.orgs, self.districts, self.schools, self.people, self.cycles
+            "{} org units ({}, {}), {} people, {} improvement cycles",
+            self.orgs,
+            count(self.districts, "district"),
+            count(self.schools, "school"),
+            self.people,
+            self.cycles
         )?;
         write!(
             f,
@@ -122,6 +126,15 @@ impl std::fmt::Display for DemoSummary {
             self.first_recorded.format("%Y-%m-%d %H:%M"),
             self.last_recorded.format("%Y-%m-%d %H:%M")
         )
+    }
+}
+
+/// "1 district", "6 schools".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
