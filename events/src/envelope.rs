@@ -86,19 +86,28 @@ pub struct Envelope {
 }
 
 /// The stored body: every envelope field but `hash`, which is computed over these bytes.
+/// It borrows, so the writer encodes a new event without copying it into an [`Envelope`].
 #[derive(Serialize)]
-struct BodyOut<'a> {
-    position: u64,
-    id: Ulid,
-    stream: &'a str,
-    stream_version: u64,
-    actor: &'a str,
-    recorded_at: DateTime<Utc>,
-    occurred_on: NaiveDate,
-    schema: u32,
-    prev_hash: Hash,
-    kind: &'static str,
-    event: &'a Event,
+pub(crate) struct Body<'a> {
+    pub position: u64,
+    pub id: Ulid,
+    pub stream: &'a str,
+    pub stream_version: u64,
+    pub actor: &'a str,
+    pub recorded_at: DateTime<Utc>,
+    pub occurred_on: NaiveDate,
+    pub schema: u32,
+    pub prev_hash: Hash,
+    pub kind: &'static str,
+    pub event: &'a Event,
+}
+
+impl Body<'_> {
+    /// The bytes that are stored and hashed.
+    pub fn encode(&self) -> Vec<u8> {
+        // Serializing plain data to a Vec cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
 }
 
 /// The stored body as read back; `E` is today's [`Event`] on the fast path, or the raw
@@ -156,7 +165,7 @@ pub enum DecodeError {
 
 /// Encodes an envelope's body (everything but its hash) to the bytes that are hashed.
 pub fn encode_body(env: &Envelope) -> Vec<u8> {
-    let body = BodyOut {
+    Body {
         position: env.position,
         id: env.id,
         stream: &env.stream,
@@ -168,9 +177,8 @@ pub fn encode_body(env: &Envelope) -> Vec<u8> {
         prev_hash: env.prev_hash,
         kind: env.event.kind(),
         event: &env.event,
-    };
-    // Serializing plain data to a Vec cannot fail.
-    serde_json::to_vec(&body).unwrap_or_default()
+    }
+    .encode()
 }
 
 /// The stored value: the 32-byte hash followed by the body it was computed over.

@@ -30,7 +30,7 @@ use ulid::Ulid;
 
 use crate::append::{validate, Append, AppendError, Appended};
 use crate::envelope::{
-    decode_stored, encode_body, encode_stored, split_stored, DecodeError, Envelope, Hash,
+    decode_stored, encode_stored, split_stored, Body, DecodeError, Envelope, Hash,
 };
 use crate::segment;
 
@@ -944,20 +944,21 @@ impl Writer {
         let mut records = Vec::with_capacity(req.events.len());
         for new in &req.events {
             version += 1;
-            let mut env = Envelope {
-                position: head.position + 1,
+            let position = head.position + 1;
+            let body = Body {
+                position,
                 id: self.next_ulid(recorded),
-                stream: req.stream.clone(),
+                stream: &req.stream,
                 stream_version: version,
-                actor: req.actor.clone(),
+                actor: &req.actor,
                 recorded_at: recorded,
                 occurred_on: new.occurred_on,
                 schema: new.event.schema(),
                 prev_hash: head.hash,
-                hash: Hash::ZERO,
-                event: new.event.clone(),
-            };
-            let body = encode_body(&env);
+                kind: new.event.kind(),
+                event: &new.event,
+            }
+            .encode();
             if body.len() > MAX_EVENT_BYTES {
                 return Err(AppendError::Invalid(format!(
                     "event {} of the append is {} bytes stored; the most is {MAX_EVENT_BYTES}",
@@ -965,12 +966,9 @@ impl Writer {
                     body.len()
                 )));
             }
-            env.hash = Hash::link(&env.prev_hash, &body);
-            records.push((version, env.position, encode_stored(&env.hash, &body)));
-            head = Head {
-                position: env.position,
-                hash: env.hash,
-            };
+            let hash = Hash::link(&head.hash, &body);
+            records.push((version, position, encode_stored(&hash, &body)));
+            head = Head { position, hash };
         }
         for (version, position, stored) in records {
             staged.records.push(stored);
