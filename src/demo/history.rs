@@ -902,24 +902,8 @@ impl<'r, 'c> Sim<'r, 'c> {
             }
         }
         let o = &self.orgs[org];
-        for (i, t) in LEADERSHIP.iter().enumerate() {
-            let level = o.levels[i] as usize;
-            let evidence = format!(
-                "{} Year-end district self-assessment, June {}.",
-                t.evidence[level],
-                day.year()
-            );
-            acts.push(Act::new(
-                &o.sponsor,
-                rate(
-                    &o.id,
-                    LEADERSHIP_ID,
-                    t.indicator,
-                    LS_LEVELS[level],
-                    evidence,
-                    None,
-                ),
-            ));
+        for i in 0..LEADERSHIP.len() {
+            acts.push(year_end_rating(o, &o.sponsor, i, "district", day));
         }
         // Each school rates what it worked on this year and a few building-level
         // indicators besides.
@@ -944,24 +928,7 @@ impl<'r, 'c> Sim<'r, 'c> {
                 }
             }
             for i in chosen {
-                let level = o.levels[i] as usize;
-                let t = &LEADERSHIP[i];
-                let evidence = format!(
-                    "{} Year-end school self-assessment, June {}.",
-                    t.evidence[level],
-                    day.year()
-                );
-                acts.push(Act::new(
-                    &o.lead,
-                    rate(
-                        &o.id,
-                        LEADERSHIP_ID,
-                        t.indicator,
-                        LS_LEVELS[level],
-                        evidence,
-                        None,
-                    ),
-                ));
+                acts.push(year_end_rating(o, &o.lead, i, "school", day));
             }
         }
     }
@@ -2402,4 +2369,26 @@ fn lowercase_first(s: &str) -> String {
         Some(f) => f.to_lowercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// A year-end self-assessment rating of leadership indicator `i` at the org's current level.
+fn year_end_rating(o: &OrgSim, actor: &str, i: usize, who: &str, day: NaiveDate) -> Act {
+    let level = o.levels[i] as usize;
+    let t = &LEADERSHIP[i];
+    let evidence = format!(
+        "{} Year-end {who} self-assessment, June {}.",
+        t.evidence[level],
+        day.year()
+    );
+    Act::new(
+        actor,
+        rate(
+            &o.id,
+            LEADERSHIP_ID,
+            t.indicator,
+            LS_LEVELS[level],
+            evidence,
+            None,
+        ),
+    )
 }
