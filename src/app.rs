@@ -5,17 +5,24 @@
 //! projections are checkpointed in the store with the position and hash they reflect, and
 //! opening catches up from there. A checkpoint written by another code version, or one whose
 //! position no longer carries the same hash, is ignored and everything is rebuilt.
+//!
+//! The projections are kept without timeline entries ([`Projections::without_entries`]): a
+//! copy of every fact of every cycle would be most of their memory and of the checkpoint, and
+//! a cycle's timeline is folded from its own stream when asked ([`crate::replay::cycle_at`]).
 
 use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use trellis_events::{AppendError, Appended, Envelope, Hash, Log, LogError};
-use trellis_projections::Projections;
+use trellis_projections::{Entries, Projections};
 use trellis_rubric::Catalog;
 
 use crate::command::{self, Command, CommandError, Context, State};
 use crate::progress::Progress;
+
+/// The live projections keep no timeline entries (see the module doc).
+const ENTRIES: Entries = Entries::Skipped;
 
 /// Bumped when the write model's shape or fold changes (with the projections' own
 /// `CODE_VERSION`, it decides whether a checkpoint can be used).
@@ -37,6 +44,7 @@ pub struct App {
     pub log: Log,
     pub catalog: Catalog,
     pub state: State,
+    /// Every view but the cycles' timeline entries ([`App::new_projections`]).
     pub projections: Projections,
     /// The last position folded into `state` and `projections`.
     position: u64,
@@ -76,9 +84,12 @@ fn code_version() -> String {
 const META_KEY: &[u8] = b"meta";
 const STATE_PART: &str = "state";
 const PROJECTIONS_PART: &str = "projections";
-/// Small enough that sled keeps each chunk in its own log, which `flush` syncs; larger values
-/// become blob files that it does not.
-const CHUNK: usize = 256 << 10;
+/// Small enough that no sled page of chunks becomes a blob file: sled 0.34 writes a page
+/// larger than segment_size / 4 (512 KiB with the log's 2 MiB segments) as a separate blob
+/// file, which `flush` does not fsync, and a leaf node holds up to 17 items before it splits,
+/// so 17 chunks of 24 KiB (408 KiB, with keys and headers still under 512 KiB) stay in the
+/// segments that `flush` syncs.
+const CHUNK: usize = 24 << 10;
 
 fn chunk_key(part: &str, i: u32) -> Vec<u8> {
     format!("{part}/{i:08}").into_bytes()
@@ -205,6 +216,12 @@ fn read_part<T: serde::de::DeserializeOwned>(
 const CHECKPOINT_AFTER: u64 = 50_000;
 
 impl App {
+    /// The projections an app keeps live, before any event: every view, without timeline
+    /// entries. The bench's rebuild folds into the same.
+    pub fn new_projections() -> Projections {
+        Projections::with_entries(ENTRIES)
+    }
+
     /// Opens the data directory, loads its rubric catalog and catches up from the last
     /// usable checkpoint.
     pub fn open(data: &Path, catalog: Catalog) -> Result<App, LogError> {
@@ -213,7 +230,7 @@ impl App {
             log,
             catalog,
             state: State::default(),
-            projections: Projections::default(),
+            projections: App::new_projections(),
             position: 0,
         };
         if let Some(cp) = app.load_checkpoint() {
@@ -344,6 +361,12 @@ impl App {
             (state, projections)
         });
         match (state, projections) {
+            // The code version decides this already; a checkpoint folded the other way would
+            // not be the views this app keeps.
+            (Ok(_), Ok(projections)) if projections.entries() != ENTRIES => {
+                tracing::warn!("checkpoint was folded keeping timeline entries; rebuilding");
+                None
+            }
             (Ok(state), Ok(projections)) => Some(Checkpoint {
                 position: meta.position,
                 state,
@@ -413,7 +436,9 @@ mod tests {
         let cp = app.load_checkpoint().unwrap();
         assert_eq!(cp.position, 2);
         assert_eq!(app.position(), 3);
-        let rebuilt = Projections::fold(&app.log.read(1, 100).unwrap());
+        assert_eq!(cp.projections.entries(), Entries::Skipped);
+        let mut rebuilt = App::new_projections();
+        rebuilt.extend(&app.log.read(1, 100).unwrap());
         assert_eq!(app.projections, rebuilt);
         // The caught-up write model knows what was written after the checkpoint.
         let dup = app.execute(&person("ben"), "ana", today());

@@ -1,10 +1,12 @@
 //! Replaying the log to a point: every view as of a recorded instant or a log position.
 //!
 //! "As of" is the same fold stopped early: the events up to the point are folded into fresh
-//! views, which therefore equal the live views fed only those events. A single cycle's
+//! views, which therefore equal the live views fed only those events. Like the app's live
+//! views, those views keep no timeline entries ([`Projections::without_entries`]): a cycle's
 //! timeline needs only its own stream (every fact of a cycle, ratings made in it and
-//! retractions of its facts included, is appended to `cycle-<id>`), so that query folds a few
-//! hundred events instead of the whole log.
+//! retractions of its facts included, is appended to `cycle-<id>`), so it is always shown by
+//! folding that stream up to the point with entries kept ([`cycle_at`]), a few hundred events
+//! instead of the whole log.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -47,10 +49,11 @@ pub fn resolve(log: &Log, point: Point) -> Result<AsOf, LogError> {
     })
 }
 
-/// Every view as of `position`, folded from the start of the log.
+/// Every view as of `position`, folded from the start of the log, without timeline entries
+/// (maturity, accountability and the list of cycles need none; see [`cycles`] for timelines).
 pub fn views_at(log: &Log, position: u64, progress: bool) -> Result<Projections, LogError> {
     let bar = Progress::new("replaying", position, progress && position > 200_000);
-    let mut views = Projections::new();
+    let mut views = Projections::without_entries();
     for (n, env) in log.iter_prefetched(1).take(position as usize).enumerate() {
         views.apply(&env?);
         bar.tick(n as u64 + 1);
@@ -59,7 +62,8 @@ pub fn views_at(log: &Log, position: u64, progress: bool) -> Result<Projections,
     Ok(views)
 }
 
-/// One cycle's header and timeline as of `position`, folded from the cycle's stream alone.
+/// One cycle's header and timeline as of `position`, folded from the cycle's stream alone into
+/// views that keep timeline entries.
 pub fn cycle_at(log: &Log, cycle: &str, position: u64) -> Result<Option<CycleReport>, LogError> {
     let mut views = Projections::new();
     for env in log.read_stream(&stream::cycle(cycle), 1)? {
@@ -78,6 +82,7 @@ pub struct CycleReport {
     pub entries: Vec<TimelineEntry>,
 }
 
+/// `views` must keep timeline entries (only [`cycle_at`]'s do).
 fn cycle_report(views: &Projections, cycle: &str) -> Option<CycleReport> {
     let c = views.timelines.cycle(cycle)?;
     Some(CycleReport {
@@ -86,14 +91,30 @@ fn cycle_report(views: &Projections, cycle: &str) -> Option<CycleReport> {
     })
 }
 
-/// The cycles of one org unit (or every cycle) as of the views' position.
-pub fn cycles(views: &Projections, org: Option<&str>) -> Vec<CycleReport> {
-    views
-        .timelines
-        .cycles()
-        .filter(|c| org.is_none_or(|o| c.header().opening.org == o))
-        .filter_map(|c| cycle_report(views, &c.header().id))
-        .collect()
+/// The cycles of one org unit (or every cycle), in the order they were opened, as of the
+/// position of `views`: `views` (timeline entries kept or not, e.g. from [`views_at`]) lists
+/// them, and each one's header and timeline are folded from its own stream ([`cycle_at`]).
+pub fn cycles(
+    log: &Log,
+    views: &Projections,
+    org: Option<&str>,
+) -> Result<Vec<CycleReport>, LogError> {
+    let ids: Vec<String> = match org {
+        Some(o) => views
+            .timelines
+            .cycles_of(o)
+            .map(|c| c.id.to_string())
+            .collect(),
+        None => views.timelines.cycles().map(|c| c.id.to_string()).collect(),
+    };
+    let position = views.position();
+    let mut reports = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(report) = cycle_at(log, &id, position)? {
+            reports.push(report);
+        }
+    }
+    Ok(reports)
 }
 
 /// Where one org unit stands on one adopted rubric.
@@ -176,4 +197,111 @@ pub fn accountability(
         )
     });
     views
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+    use trellis_events::{Envelope, LogError};
+
+    use super::*;
+    use crate::demo::{self, DemoOptions};
+
+    /// Opens the log the demo just closed (sled may hold the lock a moment longer).
+    fn reopen(dir: &Path) -> Log {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            match Log::open(dir) {
+                Err(LogError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                other => return other.expect("the log opens"),
+            }
+        }
+    }
+
+    fn demo_log(dir: &Path) -> (Log, Vec<Envelope>) {
+        demo::generate(dir, &Catalog::shipped(), &DemoOptions::default()).expect("demo");
+        let log = reopen(dir);
+        let events = log
+            .iter(1)
+            .collect::<Result<Vec<_>, _>>()
+            .expect("the log reads");
+        (log, events)
+    }
+
+    /// The timeline view as it was when the whole-log fold kept every cycle's entries.
+    fn cycles_from_a_full_fold(events: &[Envelope], k: u64, org: Option<&str>) -> Vec<Value> {
+        let full = trellis_projections::as_of_position(events, k);
+        full.timelines
+            .cycles()
+            .filter(|c| org.is_none_or(|o| c.opening.org == o))
+            .map(|c| serde_json::json!({ "header": c.header(), "entries": c.timeline() }))
+            .collect()
+    }
+
+    #[test]
+    fn every_cycles_timeline_folded_from_its_stream_equals_the_whole_log_fold_with_entries() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (log, events) = demo_log(dir.path());
+        let head = events.len() as u64;
+        let retraction = events
+            .iter()
+            .find(|e| matches!(e.event, trellis_events::Event::EventRetracted { .. }))
+            .map(|e| e.position)
+            .expect("the demo retracts once");
+        let some_org = events
+            .iter()
+            .find_map(|e| match &e.event {
+                trellis_events::Event::CycleOpened { org, .. } => Some(org.clone()),
+                _ => None,
+            })
+            .expect("the demo opens cycles");
+        for k in [1, head / 3, retraction - 1, retraction, head / 2 + 7, head] {
+            let views = views_at(&log, k, false).expect("replay");
+            assert_eq!(views.entries(), trellis_projections::Entries::Skipped);
+            for org in [None, Some(some_org.as_str()), Some("no-such-org")] {
+                let got = cycles(&log, &views, org).expect("cycles");
+                let got: Vec<Value> = got
+                    .iter()
+                    .map(|r| serde_json::to_value(r).expect("json"))
+                    .collect();
+                let want = cycles_from_a_full_fold(&events, k, org);
+                assert_eq!(got.len(), want.len(), "k {k} org {org:?}");
+                assert_eq!(got, want, "k {k} org {org:?}");
+            }
+        }
+        // And the rest of the views, but for the entries, are what the full fold holds.
+        let lean = views_at(&log, head, false).expect("replay");
+        let full = Projections::fold(&events);
+        for c in full.timelines.cycles() {
+            let l = lean.timelines.cycle(&c.id).expect("the same cycles");
+            assert_eq!(l.header(), c.header());
+            assert_eq!(l.goal_views(), c.goal_views());
+            assert_eq!(l.milestone_views(), c.milestone_views());
+            assert_eq!(l.reflections(), c.reflections());
+        }
+        let today = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("a date");
+        assert_eq!(
+            serde_json::to_value(accountability(&lean, None, today)).expect("json"),
+            serde_json::to_value(accountability(&full, None, today)).expect("json"),
+        );
+        let catalog = Catalog::shipped();
+        assert_eq!(
+            serde_json::to_value(maturity(&lean, &catalog, None)).expect("json"),
+            serde_json::to_value(maturity(&full, &catalog, None)).expect("json"),
+        );
+
+        // The checkpoint form (MessagePack, as the app writes it) with and without entries.
+        let with = rmp_serde::to_vec(&full).expect("msgpack").len();
+        let without = rmp_serde::to_vec(&lean).expect("msgpack").len();
+        eprintln!(
+            "demo log of {head} events: projections checkpoint {with} B with entries, \
+             {without} B without ({:.0}%)",
+            100.0 * without as f64 / with as f64
+        );
+        assert!(without < with, "{without} B without entries, {with} B with");
+    }
 }

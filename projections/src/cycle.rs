@@ -1,20 +1,22 @@
 //! One improvement cycle as the timeline holds it: its header (org, title, lead, dates, phase,
-//! status, summary), its goals and milestones with their live histories, and the entries of
-//! its timeline.
+//! status, summary), its goals and milestones with their live histories, its reflections, and
+//! (when [`Entries::Kept`]) the entries of its timeline.
 //!
-//! Goals and milestones keep the facts that change them as [`Live`] lists and derive their
-//! current statement, due date, status and accountable person from those lists, so a
-//! retraction (of a reschedule, a reached milestone, a reassignment…) undoes exactly one fact.
+//! Phases, goals, milestones and reflection answers keep the facts that change them as
+//! [`Live`] lists and derive their current state from those lists, so a retraction (of a
+//! reschedule, a reached milestone, a reassignment, an answer…) undoes exactly one fact. A
+//! retraction finds that fact by its position in those lists, never through the entries, so
+//! it is as exact when the entries are not kept.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use trellis_events::{Envelope, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
+use trellis_events::{Envelope, Event, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
 
 use crate::live::{Live, Stamp, Stamped};
 use crate::name::{FxHashMap, Interner, Name};
-use crate::timeline::{Entry, Fact, TimelineEntry};
+use crate::timeline::{Entries, Entry, Fact, TimelineEntry};
 
 /// A goal or a milestone of a cycle: the events' `ItemRef`, with a shared id. It serializes
 /// as `ItemRef` does.
@@ -273,7 +275,10 @@ pub struct Cycle {
     /// sort by the order items were set or planned.
     pub goals: FxHashMap<Name, Goal>,
     pub milestones: FxHashMap<Name, Milestone>,
-    /// Every live fact in log order (so a fact is a push and a retraction a binary search);
+    /// The live answers to each reflection question (answers and revisions), in log order.
+    pub answers: BTreeMap<Name, Live<String>>,
+    /// Every live fact and every retraction in log order (so a fact is a push and a
+    /// retraction a binary search), when [`Entries::Kept`]; empty otherwise.
     /// [`Cycle::timeline`] puts them in the order they happened when asked.
     entries: Vec<Entry>,
 }
@@ -293,7 +298,13 @@ pub struct ItemView {
 }
 
 impl Cycle {
-    pub(crate) fn open(id: Name, opening: Opening, env: &Envelope, names: &mut Interner) -> Cycle {
+    pub(crate) fn open(
+        id: Name,
+        opening: Opening,
+        env: &Envelope,
+        entries: Entries,
+        names: &mut Interner,
+    ) -> Cycle {
         let mut cycle = Cycle {
             id,
             opened: Stamp::interned(env, names),
@@ -301,32 +312,38 @@ impl Cycle {
             closed: None,
             goals: FxHashMap::default(),
             milestones: FxHashMap::default(),
+            answers: BTreeMap::new(),
             entries: Vec::new(),
             opening,
         };
-        cycle.apply(env, names);
+        cycle.apply(env, entries, names);
         cycle
     }
 
-    /// Folds one fact of this cycle into its records and its timeline.
-    pub(crate) fn apply(&mut self, env: &Envelope, names: &mut Interner) {
+    /// Folds one fact of this cycle into its records and, if kept, its timeline.
+    pub(crate) fn apply(&mut self, env: &Envelope, entries: Entries, names: &mut Interner) {
+        if entries == Entries::Skipped && !shapes_records(&env.event) {
+            return;
+        }
         let Some(fact) = Fact::from_event(&env.event, names) else {
             return;
         };
         let stamp = Stamp::interned(env, names);
         self.track(&stamp, &fact);
-        self.note(Entry { stamp, fact });
+        if entries == Entries::Kept {
+            self.note(Entry { stamp, fact });
+        }
     }
 
-    /// Removes the live entry at `position` and undoes what it did to the records.
+    /// Undoes what the fact at `position` did to the records and removes its entry,
+    /// answering the entry if there was one (never when entries are not kept).
     pub(crate) fn retract(&mut self, position: u64) -> Option<Entry> {
+        self.untrack(position);
         let at = self
             .entries
             .binary_search_by_key(&position, |e| e.stamp.position)
             .ok()?;
-        let entry = self.entries.remove(at);
-        self.untrack(position, &entry.fact);
-        Some(entry)
+        Some(self.entries.remove(at))
     }
 
     /// Adds an entry; entries arrive in log order, so this is a push.
@@ -478,47 +495,41 @@ impl Cycle {
                     people.reassignments.push(stamp.clone(), change);
                 }
             }
+            Fact::ReflectionAnswered { question, answer }
+            | Fact::ReflectionRevised {
+                question, answer, ..
+            } => {
+                self.answers
+                    .entry(question.clone())
+                    .or_default()
+                    .push(stamp.clone(), answer.clone());
+            }
+            // What [`shapes_records`] says is not tracked.
             Fact::CycleOpened { .. }
             | Fact::IndicatorRated(_)
             | Fact::AdjustmentLogged(_)
             | Fact::CelebrationLogged(_)
-            | Fact::ReflectionAnswered { .. }
-            | Fact::ReflectionRevised { .. }
             | Fact::EventRetracted { .. } => {}
         }
     }
 
-    fn untrack(&mut self, position: u64, fact: &Fact) {
-        match fact {
-            Fact::CyclePhaseChanged { .. } => {
-                self.phases.retract(position);
-            }
-            Fact::GoalRevised(r) => self.retract_goal(&r.goal, position),
-            Fact::GoalMet { goal, .. }
-            | Fact::GoalDropped { goal, .. }
-            | Fact::MeasureRecorded { goal, .. } => self.retract_goal(goal, position),
-            Fact::MilestoneRescheduled { milestone, .. }
-            | Fact::MilestoneReached { milestone, .. }
-            | Fact::MilestoneMissed { milestone, .. } => {
-                if let Some(m) = self.milestones.get_mut(milestone) {
-                    m.retract(position);
-                }
-            }
-            Fact::RaciAssigned { item, .. } => self.retract_people(item, position),
-            Fact::AccountableReassigned(r) => self.retract_people(&r.item, position),
-            _ => {}
+    /// Removes the live fact at `position` from whichever record holds it. Positions are
+    /// unique along the log, so at most one does; a position no record holds (a fact that
+    /// changed nothing, or one already retracted) changes nothing.
+    fn untrack(&mut self, position: u64) {
+        if self.phases.retract(position).is_some() {
+            return;
         }
-    }
-
-    fn retract_goal(&mut self, goal: &str, position: u64) {
-        if let Some(g) = self.goals.get_mut(goal) {
-            g.retract(position);
+        if self.goals.values_mut().any(|g| g.retract(position)) {
+            return;
         }
-    }
-
-    fn retract_people(&mut self, item: &Item, position: u64) {
-        if let Some(p) = self.people_mut(item) {
-            p.retract(position);
+        if self.milestones.values_mut().any(|m| m.retract(position)) {
+            return;
+        }
+        for answers in self.answers.values_mut() {
+            if answers.retract(position).is_some() {
+                return;
+            }
         }
     }
 
@@ -599,36 +610,30 @@ impl Cycle {
             .collect()
     }
 
-    /// The current answer to each reflection question: the latest live answer or revision.
+    /// The current answer to each reflection question, by question: the latest live answer
+    /// or revision.
     pub fn reflections(&self) -> Vec<Answer> {
-        // Entries are in log order, so the last one seen per question is the latest.
-        let mut latest: BTreeMap<&Name, (&Stamp, &str)> = BTreeMap::new();
-        for e in &self.entries {
-            if let Fact::ReflectionAnswered { question, answer }
-            | Fact::ReflectionRevised {
-                question, answer, ..
-            } = &e.fact
-            {
-                latest.insert(question, (&e.stamp, answer));
-            }
-        }
-        latest
-            .into_iter()
-            .map(|(q, (stamp, a))| Answer {
-                question: q.clone(),
-                answer: a.to_owned(),
-                stamp: stamp.clone(),
+        self.answers
+            .iter()
+            .filter_map(|(q, answers)| {
+                answers.last().map(|a| Answer {
+                    question: q.clone(),
+                    answer: a.value.clone(),
+                    stamp: a.stamp.clone(),
+                })
             })
             .collect()
     }
 
-    /// The stored entries (live facts and retractions) in log order.
+    /// The stored entries (live facts and retractions) in log order; none unless the views
+    /// were folded with [`Entries::Kept`].
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.iter()
     }
 
     /// The timeline as the API shows it: every live fact in the order it happened
-    /// (`occurred_on`, ties by position), each with a one-line summary.
+    /// (`occurred_on`, ties by position), each with a one-line summary. Empty unless the views
+    /// were folded with [`Entries::Kept`] (fold the cycle's own stream to show one).
     pub fn timeline(&self) -> Vec<TimelineEntry> {
         let mut entries: Vec<&Entry> = self.entries.iter().collect();
         // Stable, and the entries are in log order: ties on the day stay in position order.
@@ -701,6 +706,20 @@ impl Cycle {
     pub(crate) fn milestone_name(&self, id: &str) -> Option<&str> {
         self.milestones.get(id).map(|m| m.title.as_str())
     }
+}
+
+/// Whether folding this event changes a cycle's records (phases, closing, goals, milestones,
+/// people, reflections) rather than only adding an entry: the facts `track` ignores
+/// are not even built when entries are skipped.
+fn shapes_records(event: &Event) -> bool {
+    !matches!(
+        event,
+        Event::CycleOpened { .. }
+            | Event::IndicatorRated { .. }
+            | Event::AdjustmentLogged { .. }
+            | Event::CelebrationLogged { .. }
+            | Event::EventRetracted { .. }
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,12 @@
 //! folded, while the log keeps both. Views keep, per item, the live facts that shaped it and
 //! derive the item from them, so undoing one fact is exact (see [`live`]).
 //!
+//! Keeping each cycle's timeline entries (a copy of every fact of every cycle) is a choice of
+//! the [`Projections`] value ([`Entries`]): [`Projections::new`] keeps them,
+//! [`Projections::without_entries`] folds everything else the same and skips them. The views
+//! an app keeps live over the whole log skip them; a cycle's timeline is shown by folding that
+//! cycle's own stream into views that keep them, which is all the facts it needs.
+//!
 //! Folding is built to be cheap, because a restart without a checkpoint folds the whole log:
 //! `apply` does no sorting and no scan, only a few hash lookups, pushes and (for free text)
 //! allocations per event; ids are interned once and shared by every view ([`name`]).
@@ -28,8 +34,9 @@
 //! - [`documents`]: people, roles and their holders, visions, agreements, strategic plans.
 //! - [`maturity`]: current level and trajectory per org × rubric × indicator; summaries per
 //!   practice and area; district roll-ups; rubric adoptions.
-//! - [`cycle`]: one improvement cycle: header, goals, milestones, reflections and its entries.
-//! - [`timeline`]: every cycle, and each cycle's facts in the order they happened.
+//! - [`cycle`]: one improvement cycle: header, goals, milestones, reflections and (if kept)
+//!   its entries.
+//! - [`timeline`]: every cycle, and (if kept) each cycle's facts in the order they happened.
 //! - [`accountability`]: per person open, overdue and due-soon items with roles and RACI;
 //!   per org unit items without an accountable person and reassignment history.
 //! - [`audit`]: a filter over envelopes and a one-line summary of any event.
@@ -62,7 +69,7 @@ pub use documents::Documents;
 pub use maturity::Maturity;
 pub use name::{Interner, Name};
 pub use org_tree::OrgTree;
-pub use timeline::Timelines;
+pub use timeline::{Entries, Timelines};
 
 /// The version of the fold code and of the views' shapes.
 ///
@@ -71,12 +78,14 @@ pub use timeline::Timelines;
 /// Bump it whenever any view's fields or any fold's behaviour change, even if the JSON would
 /// still parse: a checkpoint built by an older fold would otherwise silently disagree with a
 /// rebuild.
-pub const CODE_VERSION: u32 = 1;
+pub const CODE_VERSION: u32 = 2;
 
 /// Every view, folded together from one log.
 ///
 /// Serializable for checkpoints; deserializing shares the allocations of repeated ids, so a
-/// restored checkpoint takes no more memory than the fold it was written from.
+/// restored checkpoint takes no more memory than the fold it was written from. Whether cycles
+/// keep their timeline entries ([`Projections::entries`]) is serialized with the timelines, so
+/// a restored checkpoint keeps folding the way it was written.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Projections {
     /// The position of the last applied event; 0 before any.
@@ -121,8 +130,29 @@ impl<'de> Deserialize<'de> for Projections {
 }
 
 impl Projections {
+    /// Empty views that keep every cycle's timeline entries ([`Entries::Kept`]): for folding
+    /// one cycle's stream to show its timeline, and for tests.
     pub fn new() -> Projections {
         Projections::default()
+    }
+
+    /// Empty views that skip timeline entries ([`Entries::Skipped`]) and otherwise fold
+    /// exactly as [`Projections::new`]: for views kept live over the whole log.
+    pub fn without_entries() -> Projections {
+        Projections::with_entries(Entries::Skipped)
+    }
+
+    /// Empty views keeping timeline entries or not.
+    pub fn with_entries(entries: Entries) -> Projections {
+        Projections {
+            timelines: Timelines::new(entries),
+            ..Projections::default()
+        }
+    }
+
+    /// Whether cycles keep their timeline entries.
+    pub fn entries(&self) -> Entries {
+        self.timelines.entries()
     }
 
     /// Folds one event into every view.
@@ -141,7 +171,7 @@ impl Projections {
         self.recorded_at = Some(env.recorded_at);
     }
 
-    /// Folds events into fresh views.
+    /// Folds events into fresh views that keep timeline entries.
     pub fn fold<'a>(events: impl IntoIterator<Item = &'a Envelope>) -> Projections {
         let mut p = Projections::new();
         p.extend(events);
@@ -227,12 +257,14 @@ pub enum CheckpointError {
     Corrupt(serde_json::Error),
 }
 
-/// The views as of log position `k`: the fold of every event at a position up to `k`.
+/// The views as of log position `k`: the fold of every event at a position up to `k` (timeline
+/// entries kept).
 pub fn as_of_position<'a>(events: impl IntoIterator<Item = &'a Envelope>, k: u64) -> Projections {
     Projections::fold(events.into_iter().take_while(|e| e.position <= k))
 }
 
-/// The views as of instant `t`: the fold stopped at the first event recorded after `t`.
+/// The views as of instant `t`: the fold stopped at the first event recorded after `t`
+/// (timeline entries kept).
 ///
 /// `recorded_at` never decreases along the log, so this is a prefix of the log.
 pub fn as_of_instant<'a>(

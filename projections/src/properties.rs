@@ -1,4 +1,5 @@
-//! Properties of the fold over random, valid-enough histories (see [`crate::testkit`]).
+//! Properties of the fold over random, valid-enough histories (see [`crate::testkit`]), with
+//! timeline entries kept ([`Projections::new`]) and skipped ([`Projections::without_entries`]).
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -9,7 +10,7 @@ use trellis_events::{Envelope, Event};
 use trellis_rubric::Catalog;
 
 use crate::testkit::{date, Generator, Op, TEST_MIX};
-use crate::{as_of_instant, as_of_position, is_retractable, Projections};
+use crate::{as_of_instant, as_of_position, is_retractable, Entries, Projections};
 
 fn ops(max: usize) -> impl Strategy<Value = Vec<Op>> {
     let op = (any::<u16>(), any::<u16>(), any::<u16>(), any::<u16>())
@@ -23,6 +24,28 @@ fn history(ops: &[Op]) -> Vec<Envelope> {
 
 fn value(p: &Projections) -> Value {
     serde_json::to_value(p).unwrap_or(Value::Null)
+}
+
+/// Folds events into fresh views that skip timeline entries.
+fn fold_without_entries<'a>(events: impl IntoIterator<Item = &'a Envelope>) -> Projections {
+    let mut p = Projections::without_entries();
+    p.extend(events);
+    p
+}
+
+/// The serialized views of a fold that kept timeline entries, as a fold that skipped them
+/// would be: every cycle's entries emptied and the mode said to be `skipped`.
+fn value_without_entries(p: &Projections) -> Value {
+    let mut v = value(p);
+    if let Some(t) = v.get_mut("timelines").and_then(Value::as_object_mut) {
+        t.insert("entries".into(), json!("skipped"));
+        if let Some(cycles) = t.get_mut("cycles").and_then(Value::as_array_mut) {
+            for c in cycles.iter_mut().filter_map(Value::as_object_mut) {
+                c.insert("entries".into(), json!([]));
+            }
+        }
+    }
+    v
 }
 
 /// Everyone a query could be about: people added and anyone named on an item or a role.
@@ -210,6 +233,102 @@ proptest! {
         prop_assert_eq!(
             visible(&Projections::fold(&events), &people),
             visible(&Projections::fold(&clean), &people)
+        );
+    }
+
+    #[test]
+    fn without_entries_folding_with_reads_in_between_equals_rebuilding_from_scratch(
+        ops in ops(250),
+    ) {
+        let events = history(&ops);
+        let people = people_named(&events);
+        let mut live = Projections::without_entries();
+        for (i, e) in events.iter().enumerate() {
+            live.apply(e);
+            if i % 25 == 0 {
+                let _ = visible(&live, &people);
+            }
+        }
+        let rebuilt = fold_without_entries(&events);
+        prop_assert_eq!(live.entries(), Entries::Skipped);
+        prop_assert_eq!(value(&live), value(&rebuilt));
+        prop_assert_eq!(live, rebuilt);
+    }
+
+    #[test]
+    fn without_entries_as_of_position_k_equals_the_fold_of_the_first_k_events(
+        ops in ops(250),
+        k in any::<Index>(),
+    ) {
+        let events = history(&ops);
+        let k = k.index(events.len() + 1);
+        let as_of = fold_without_entries(events.iter().take_while(|e| e.position <= k as u64));
+        prop_assert_eq!(as_of.position(), k as u64);
+        prop_assert_eq!(&as_of, &fold_without_entries(&events[..k]));
+        // And it is the full as-of, but for the entries.
+        prop_assert_eq!(value(&as_of), value_without_entries(&as_of_position(&events, k as u64)));
+    }
+
+    #[test]
+    fn without_entries_a_restored_checkpoint_keeps_its_mode_and_folds_on_as_straight_through(
+        ops in ops(250),
+        k in any::<Index>(),
+        overlap in 0usize..4,
+    ) {
+        let events = history(&ops);
+        let k = k.index(events.len() + 1);
+        let head = fold_without_entries(&events[..k]);
+        let bytes = head.to_checkpoint().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut restored =
+            Projections::from_checkpoint(&bytes).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(restored.entries(), Entries::Skipped);
+        prop_assert_eq!(&restored, &head);
+        restored.extend(&events[k.saturating_sub(overlap)..]);
+        let straight = fold_without_entries(&events);
+        prop_assert!(restored.timelines.cycles().all(|c| c.entries().next().is_none()));
+        prop_assert_eq!(restored, straight);
+    }
+
+    #[test]
+    fn views_without_entries_equal_views_with_entries_but_for_the_entries(ops in ops(250)) {
+        let events = history(&ops);
+        let people = people_named(&events);
+        let full = Projections::fold(&events);
+        let lean = fold_without_entries(&events);
+        prop_assert_eq!(value(&lean), value_without_entries(&full));
+        // Every query but the timeline itself answers the same.
+        let mut full_visible = visible(&full, &people);
+        let mut lean_visible = visible(&lean, &people);
+        for v in [&mut full_visible, &mut lean_visible] {
+            if let Some(cycles) = v.get_mut("cycles").and_then(Value::as_array_mut) {
+                for c in cycles.iter_mut().filter_map(Value::as_object_mut) {
+                    c.remove("timeline");
+                }
+            }
+        }
+        prop_assert_eq!(lean_visible, full_visible);
+    }
+
+    #[test]
+    fn without_entries_retracted_events_leave_every_view_as_if_never_recorded(ops in ops(250)) {
+        let events = history(&ops);
+        let retracted: HashSet<u64> = events
+            .iter()
+            .filter_map(|e| match e.event {
+                Event::EventRetracted { position, .. } => Some(position),
+                _ => None,
+            })
+            .collect();
+        let clean: Vec<Envelope> = events
+            .iter()
+            .filter(|e| !(retracted.contains(&e.position) && is_retractable(&e.event)))
+            .filter(|e| !matches!(e.event, Event::EventRetracted { .. }))
+            .cloned()
+            .collect();
+        let people = people_named(&events);
+        prop_assert_eq!(
+            visible(&fold_without_entries(&events), &people),
+            visible(&fold_without_entries(&clean), &people)
         );
     }
 }

@@ -4,6 +4,10 @@
 //! A retracted fact leaves the timeline and undoes what it did to the cycle's goals and
 //! milestones; the retraction itself takes its place in the timeline as an entry saying what
 //! was retracted and why.
+//!
+//! Keeping the entries is a choice ([`Entries`]): the views an app keeps live for the whole log
+//! skip them (every cycle's header, goals, milestones, phases and reflections are kept all the
+//! same), and a timeline is shown by folding that one cycle's stream with entries kept.
 
 use std::collections::BTreeMap;
 
@@ -657,9 +661,29 @@ impl TimelineEntry {
     }
 }
 
-/// Every cycle, with its timeline.
+/// Whether cycles keep their timeline entries (a copy of every live fact and every
+/// retraction), which only [`Cycle::timeline`] and [`Cycle::entries`] read.
+///
+/// Everything else a cycle holds (header, phases, goals and milestones with their live
+/// histories, reflections) is folded the same either way, and retractions stay exact: they
+/// find what to undo by position, not through the entries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entries {
+    /// Every cycle keeps its entries, so its timeline can be shown: for folds of one cycle's
+    /// stream (`cycle-<id>`) and for tests.
+    #[default]
+    Kept,
+    /// No cycle keeps entries: for the views kept live over the whole log, where a copy of
+    /// every fact of every cycle would be most of the memory and of the checkpoint.
+    Skipped,
+}
+
+/// Every cycle, with its timeline if [`Entries::Kept`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timelines {
+    /// Whether cycles keep their entries; serialized, so a restored checkpoint keeps it.
+    entries: Entries,
     cycles: Vec<Cycle>,
     /// Cycle id → index in `cycles`.
     by_id: FxHashMap<Name, u32>,
@@ -670,6 +694,19 @@ pub struct Timelines {
 }
 
 impl Timelines {
+    /// No cycles yet; cycles opened later keep their entries or not as `entries` says.
+    pub fn new(entries: Entries) -> Timelines {
+        Timelines {
+            entries,
+            ..Timelines::default()
+        }
+    }
+
+    /// Whether cycles keep their timeline entries.
+    pub fn entries(&self) -> Entries {
+        self.entries
+    }
+
     /// Folds one event; `names` is the interner the views share.
     pub fn apply(&mut self, env: &Envelope, names: &mut Interner) {
         match &env.event {
@@ -703,7 +740,7 @@ impl Timelines {
                 let id = names.name(cycle);
                 let org = opening.org.clone();
                 self.cycles
-                    .push(Cycle::open(id.clone(), opening, env, names));
+                    .push(Cycle::open(id.clone(), opening, env, self.entries, names));
                 self.by_id.insert(id, slot);
                 self.by_org.entry(org).or_default().push(slot);
             }
@@ -718,7 +755,7 @@ impl Timelines {
                 let Some(cycle) = self.cycles.get_mut(slot as usize) else {
                     return;
                 };
-                cycle.apply(env, names);
+                cycle.apply(env, self.entries, names);
                 if crate::is_retractable(event) {
                     self.at.insert(env.position, slot);
                 }
@@ -733,6 +770,7 @@ impl Timelines {
         let Some(cycle) = self.cycles.get_mut(slot as usize) else {
             return;
         };
+        // Without entries this still undoes the fact; there is just no entry to record.
         if let Some(retracted) = cycle.retract(position) {
             cycle.note(Entry {
                 stamp: Stamp::interned(env, names),
@@ -762,7 +800,7 @@ impl Timelines {
             .filter_map(|&slot| self.cycles.get(slot as usize))
     }
 
-    /// The timeline of one cycle.
+    /// The timeline of one cycle; empty unless entries are [`Entries::Kept`].
     pub fn timeline(&self, cycle: &str) -> Option<Vec<TimelineEntry>> {
         self.cycle(cycle).map(Cycle::timeline)
     }
@@ -1015,6 +1053,41 @@ mod tests {
         let p = log.fold();
 
         assert_eq!(p.timelines.cycle("c1").map(Cycle::phase), Some(Phase::Do));
+    }
+
+    #[test]
+    fn given_views_without_entries_retractions_still_undo_exactly_and_no_timeline_is_kept() {
+        let mut log = cycle_with_goal_and_milestone();
+        log.phase("c1", Phase::Plan, Phase::Do);
+        let study = log.phase("c1", Phase::Do, Phase::Study);
+        log.reschedule("c1", "m1", date(2024, 10, 1), date(2024, 10, 15), "moved");
+        let reached = log.reached("c1", "m1", "wrong file");
+        log.reflect("c1", "q01", "First answer");
+        let revised = log.revise_reflection("c1", "q01", "Second answer");
+        let reassigned = log.reassign("c1", ItemRef::Goal("g1".into()), "ann", "dan", "typo");
+        let adjusted = log.adjust("c1", "a1", "Moved PLC time", "conflict");
+        for p in [study, reached, revised, reassigned, adjusted] {
+            log.retract("cycle-c1", p, "mistake");
+        }
+        let mut p = crate::Projections::without_entries();
+        p.extend(log.envelopes());
+        let full = log.fold();
+
+        assert_eq!(p.entries(), crate::Entries::Skipped);
+        let cycle = p.timelines.cycle("c1").expect("c1");
+        assert_eq!(cycle.entries().count(), 0);
+        assert!(p.timelines.timeline("c1").is_some_and(|t| t.is_empty()));
+        assert_eq!(cycle.phase(), Phase::Do);
+        assert_eq!(cycle.milestone_views()[0].status, Status::Open);
+        assert_eq!(cycle.milestone_views()[0].due_on, date(2024, 10, 15));
+        assert_eq!(cycle.goal_views()[0].accountable, "ann");
+        assert_eq!(cycle.reflections()[0].answer, "First answer");
+        let full_cycle = full.timelines.cycle("c1").expect("c1");
+        assert_eq!(cycle.header(), full_cycle.header());
+        assert_eq!(cycle.goal_views(), full_cycle.goal_views());
+        assert_eq!(cycle.milestone_views(), full_cycle.milestone_views());
+        assert_eq!(cycle.reflections(), full_cycle.reflections());
+        assert!(full_cycle.entries().count() > 0);
     }
 
     #[test]

@@ -13,7 +13,6 @@ use anyhow::Context as _;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use trellis_events::Log;
-use trellis_projections::Projections;
 use trellis_rubric::Catalog;
 
 use crate::app::App;
@@ -59,7 +58,8 @@ pub enum ChildMode {
     Scan,
     /// Scan and decode every event, fold nothing: the baseline.
     Raw,
-    /// Fold every event into the write model and all projections.
+    /// Fold every event into the write model and all projections, as `App::catch_up` does
+    /// (no timeline entries).
     Rebuild,
     /// Open the data directory as the app does: load the checkpoint and catch up.
     Startup,
@@ -90,7 +90,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
         ChildMode::Rebuild => {
             let log = Log::open(data)?;
             let mut state = State::default();
-            let mut views = Projections::new();
+            let mut views = App::new_projections();
             let mut n = 0u64;
             for env in log.iter_prefetched(1) {
                 let env = env?;
@@ -191,7 +191,8 @@ pub fn run(opts: &ReplayBenchOpts) -> anyhow::Result<ReplayBenchReport> {
     })
 }
 
-/// Times `cycle_at` for random cycles at random positions.
+/// Times `cycle_at` for random cycles at random positions (the cycles listed by views without
+/// timeline entries; each query folds the cycle's stream with them).
 fn time_queries(data: &Path, n: usize) -> anyhow::Result<(f64, f64)> {
     let log = Log::open(data)?;
     let head = log.head_position();

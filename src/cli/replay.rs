@@ -79,7 +79,8 @@ pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
             print_maturity(args.format, as_of, &orgs);
         }
         View::Timeline => {
-            let cycles = replay::cycles(&views, args.org.as_deref());
+            // The views list the cycles; each timeline is folded from the cycle's stream.
+            let cycles = replay::cycles(&log, &views, args.org.as_deref())?;
             print_cycles(args.format, as_of, &cycles);
         }
         View::Accountability => {

@@ -239,3 +239,126 @@ fn replay_at_a_position_past_the_head_stops_at_the_head() {
     );
     assert_eq!(v["as_of"]["position"], 2);
 }
+
+/// Opens the log in this process once the binary is done with it.
+fn open_log(data: &std::path::Path) -> trellis_events::Log {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match trellis_events::Log::open(data) {
+            Err(trellis_events::LogError::Locked { .. })
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
+/// `replay --view timeline` without `--cycle` folds each listed cycle's own stream; what it
+/// shows is what a fold of the whole log prefix keeping every cycle's entries shows, and each
+/// cycle holds exactly its stream's live events.
+#[test]
+fn the_timeline_of_every_cycle_is_what_a_whole_log_fold_with_entries_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert!(trellis(data, &["demo"]).status.success());
+    let log = whole_log(data);
+    let t1 = "2025-03-01T00:00:00Z";
+    let k1 = position_recorded_by(&log, t1);
+    let head = log.len() as u64;
+    let org = log
+        .iter()
+        .find(|e| e["event"]["type"] == "cycle_opened")
+        .map(|e| e["event"]["data"]["org"].as_str().unwrap().to_string())
+        .unwrap();
+
+    let all_now = json(data, &["replay", "--view", "timeline", "--format", "json"]);
+    let all_then = json(
+        data,
+        &[
+            "replay", "--as-of", t1, "--view", "timeline", "--format", "json",
+        ],
+    );
+    let org_then = json(
+        data,
+        &[
+            "replay", "--as-of", t1, "--view", "timeline", "--org", &org, "--format", "json",
+        ],
+    );
+    let text = stdout(&trellis(data, &["replay", "--view", "timeline"]));
+
+    // A hand fold: every cycle opened by k, holding its stream's live events.
+    let by_hand = |k: u64, org: Option<&str>| -> Vec<(String, BTreeSet<u64>)> {
+        let retracted = retracted_by(&log, k);
+        log.iter()
+            .take(k as usize)
+            .filter(|e| e["event"]["type"] == "cycle_opened")
+            .filter(|e| org.is_none_or(|o| e["event"]["data"]["org"] == o))
+            .map(|opened| {
+                let cycle = opened["event"]["data"]["cycle"].as_str().unwrap();
+                let positions = log
+                    .iter()
+                    .take(k as usize)
+                    .filter(|e| e["stream"] == format!("cycle-{cycle}"))
+                    .map(|e| e["position"].as_u64().unwrap())
+                    .filter(|p| !retracted.contains(p))
+                    .collect();
+                (cycle.to_string(), positions)
+            })
+            .collect()
+    };
+    let shown = |v: &Value| -> Vec<(String, BTreeSet<u64>)> {
+        v["cycles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let positions = c["entries"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["position"].as_u64().unwrap())
+                    // The retraction's own entry is in the stream too; the hand fold keeps it.
+                    .collect();
+                (c["header"]["id"].as_str().unwrap().to_string(), positions)
+            })
+            .collect()
+    };
+    assert_eq!(shown(&all_now), by_hand(head, None));
+    assert_eq!(shown(&all_then), by_hand(k1, None));
+    assert_eq!(shown(&org_then), by_hand(k1, Some(&org)));
+    assert!(!shown(&org_then).is_empty());
+
+    // The same cycles, headers, entries and summaries as a whole-log fold that keeps entries.
+    let events: Vec<_> = open_log(data)
+        .iter(1)
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let full_fold = |k: u64, org: Option<&str>| -> Value {
+        let p = trellis_projections::as_of_position(&events, k);
+        let cycles: Vec<Value> = p
+            .timelines
+            .cycles()
+            .filter(|c| org.is_none_or(|o| c.opening.org == o))
+            .map(|c| serde_json::json!({ "header": c.header(), "entries": c.timeline() }))
+            .collect();
+        serde_json::to_value(cycles).unwrap()
+    };
+    assert_eq!(all_now["cycles"], full_fold(head, None));
+    assert_eq!(all_then["cycles"], full_fold(k1, None));
+    assert_eq!(org_then["cycles"], full_fold(k1, Some(&org)));
+
+    // The text form: a header line per cycle and a line per entry.
+    let cycles = all_now["cycles"].as_array().unwrap();
+    let entries: usize = cycles
+        .iter()
+        .map(|c| c["entries"].as_array().unwrap().len())
+        .sum();
+    let entry_lines = text.lines().filter(|l| l.contains("  (#")).count();
+    assert_eq!(entry_lines, entries, "{text}");
+    for c in cycles {
+        let id = c["header"]["id"].as_str().unwrap();
+        assert!(text.contains(&format!("[{id}]")), "{id} in {text}");
+    }
+}
