@@ -32,6 +32,13 @@ impl Progress {
         }
     }
 
+    /// Reports `done` items, for work that reports now and then rather than per item.
+    pub fn set(&self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

@@ -10,6 +10,7 @@
 //! - [`append`]: append requests, expected versions, idempotency, append errors.
 //! - [`log`]: the sled-backed log: one writer at a time with group commit, lock-free readers,
 //!   live subscriptions.
+//! - `segment`, `repack`: events packed into sled values, and small ones merged later.
 //! - [`verify`]: walking the chain to prove nothing was altered, removed or reordered.
 
 pub mod append;
@@ -17,6 +18,7 @@ mod as_of;
 pub mod envelope;
 pub mod event;
 pub mod log;
+mod repack;
 mod segment;
 pub mod upcast;
 pub mod verify;
@@ -25,4 +27,5 @@ pub use append::{Append, AppendError, Appended, Expected, NewEvent};
 pub use envelope::{Envelope, Hash};
 pub use event::*;
 pub use log::{Head, Log, LogError, Options, Pending, Subscription};
+pub use repack::Repacked;
 pub use verify::{Problem, Report};

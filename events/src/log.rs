@@ -8,7 +8,9 @@
 //!   bytes (32-byte hash ++ JSON body, see [`crate::envelope`]) of consecutive events that
 //!   were committed together;
 //! - `s` + stream + `\0` + version (u64 big-endian) → position, the stream index;
-//! - `i` + idempotency key → the fingerprint and the original [`Appended`].
+//! - `i` + idempotency key → the fingerprint and the original [`Appended`];
+//! - `p` → where repacking resumes ([`crate::repack`] merges small segments into larger
+//!   ones in the background).
 //!
 //! All three go into one `sled::Batch`, so an append is atomic. `DIR/head` holds the last
 //! acknowledged position and hash, rewritten after every durable flush; on open, a sled
@@ -32,6 +34,7 @@ use crate::append::{validate, Append, AppendError, Appended};
 use crate::envelope::{
     decode_stored, encode_stored, split_stored, Body, DecodeError, Envelope, Hash,
 };
+use crate::repack::{Repacked, Repacker};
 use crate::segment;
 
 /// Most requests one group commit takes; bounds the latency a batch adds to its first caller.
@@ -89,7 +92,7 @@ pub struct Head {
     pub hash: Hash,
 }
 
-mod keys {
+pub(crate) mod keys {
     pub const EVENT: u8 = b'e';
     pub const STREAM: u8 = b's';
     pub const IDEM: u8 = b'i';
@@ -154,6 +157,8 @@ struct Shared {
     /// The one writer; only the current leader uses it, so the lock is never contended.
     writer: Mutex<Writer>,
     options: Options,
+    /// Merges small committed segments in the background (see [`crate::repack`]).
+    repacker: Repacker,
     /// Declared last so that it is dropped last, after `db` and `tree`: see [`StoreReleased`].
     _released: StoreReleased,
 }
@@ -194,6 +199,7 @@ impl Drop for Shared {
         if self.lead_if_nobody_does() {
             self.commit_until_empty();
         }
+        self.repacker.stop();
         if let Err(e) = self.db.flush() {
             tracing::error!(error = %e, "final flush of the log failed");
         }
@@ -282,7 +288,8 @@ impl Shared {
                 let n = q.requests.len().min(MAX_BATCH);
                 q.requests.drain(..n).collect()
             };
-            writer.commit(batch, &self.head_tx);
+            let segments = writer.commit(batch, &self.head_tx);
+            self.repacker.committed(segments);
         }
     }
 }
@@ -324,7 +331,7 @@ impl Log {
         let head_file = HeadFile::open(&dir)?;
         check_against_head_file(&tree, &dir, head, head_file.read())?;
 
-        let (head_tx, _) = watch::channel(head.position);
+        let (head_tx, head_rx) = watch::channel(head.position);
         let store_path = dir.join("store").join("db");
         let store_file = File::open(&store_path).map_err(|source| LogError::Io {
             path: store_path,
@@ -344,6 +351,7 @@ impl Log {
         let released = StoreReleased {
             lock_path: dir.join("store").join("db"),
         };
+        let repacker = Repacker::start(tree.clone(), head_rx);
         let shared = Shared {
             dir,
             db,
@@ -352,6 +360,7 @@ impl Log {
             queue: Mutex::new(Queue::default()),
             writer: Mutex::new(writer_state),
             options,
+            repacker,
             _released: released,
         };
         Ok(Log {
@@ -468,24 +477,19 @@ impl Log {
 
     /// Like [`Log::iter`] but yields the stored bytes undecoded.
     pub fn iter_raw(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), LogError>> {
-        let from = from.max(1);
-        let head = self.head_position();
-        // Start at the segment that holds `from`; an empty range when there is nothing.
-        let first = match segment_at(&self.shared.tree, from) {
-            Ok(Some((first, _))) if from <= head => first,
-            _ => head + 1,
-        };
-        let range = if first > head {
-            self.shared.tree.range(keys::event(1)..keys::event(1))
-        } else {
-            self.shared
-                .tree
-                .range(keys::event(first)..=keys::event(head))
-        };
-        unpack(range)
-            .skip_while(move |r| r.as_ref().is_ok_and(|(p, _)| *p < from))
-            .take_while(move |r| r.as_ref().map_or(true, |(p, _)| *p <= head))
+        Events::new(self.shared.tree.clone(), from.max(1), self.head_position())
             .map(|r| r.map_err(LogError::from))
+    }
+
+    /// Merges small committed segments into larger ones now (the log also does this in the
+    /// background as it grows); see [`crate::repack`].
+    pub fn repack(&self) -> Result<Repacked, LogError> {
+        self.repack_with(&mut |_| {})
+    }
+
+    /// [`Log::repack`], telling `progress` the position reached after each merged run.
+    pub fn repack_with(&self, progress: &mut dyn FnMut(u64)) -> Result<Repacked, LogError> {
+        Ok(self.shared.repacker.run(progress)?)
     }
 
     /// The events of one stream from version `from_version` (1-based, inclusive).
@@ -707,13 +711,145 @@ fn segment_at(tree: &sled::Tree, position: u64) -> Result<Option<(u64, sled::IVe
     }
 }
 
+/// The stored bytes of the events from `next` to `end`, in order, each sharing its
+/// segment's buffer.
+///
+/// Repacking may merge segments while this walks (each merge is atomic, but a sled iterator
+/// sees each step on its own): the segment holding `next` can then sit under a key already
+/// passed. The walk notices, since the next key it meets starts after `next`, and looks the
+/// segment up directly; records before `next` in a merged segment are skipped.
+struct Events {
+    tree: sled::Tree,
+    segments: sled::Iter,
+    next: u64,
+    end: u64,
+    /// The segment being read, its first position, and where its records lie in it.
+    value: sled::IVec,
+    first: u64,
+    spans: Vec<(usize, usize)>,
+    /// The index in `spans` of the record at `next`.
+    at: usize,
+}
+
+impl Events {
+    fn new(tree: sled::Tree, next: u64, end: u64) -> Events {
+        let segments = tree.range(keys::event(next)..=keys::event(end.max(next)));
+        let mut events = Events {
+            tree,
+            segments,
+            next,
+            end,
+            value: sled::IVec::default(),
+            first: 0,
+            spans: Vec::new(),
+            at: 0,
+        };
+        // Start with the segment that holds `next`, whatever its key; if none does, the
+        // walk meets what follows.
+        if let Err(e) = events.seek() {
+            tracing::warn!(error = %e, "could not look up the first segment of a read");
+        }
+        events
+    }
+
+    /// Makes `value` the current segment, positioned at `next` (or at its start, when it
+    /// begins after `next`). A malformed tail reads as one empty record, which fails to
+    /// decode where it is used.
+    fn load(&mut self, first: u64, value: sled::IVec) {
+        self.spans.clear();
+        for span in segment::spans(&value) {
+            match span {
+                Ok(s) => self.spans.push(s),
+                Err(_) => {
+                    self.spans.push((0, 0));
+                    break;
+                }
+            }
+        }
+        self.next = self.next.max(first);
+        self.at = (self.next - first) as usize;
+        self.first = first;
+        self.value = value;
+    }
+
+    /// Whether the current segment still has the record at `next`.
+    fn holds_next(&self) -> bool {
+        self.at < self.spans.len()
+    }
+
+    /// Looks up the segment holding `next` directly; when there is one, reads it and goes
+    /// on after it. Answers whether there was one.
+    fn seek(&mut self) -> Result<bool, sled::Error> {
+        if self.next > self.end {
+            return Ok(false);
+        }
+        let Some((first, value)) = segment_at(&self.tree, self.next)? else {
+            return Ok(false);
+        };
+        let next = self.next;
+        self.load(first, value);
+        if self.holds_next() {
+            self.segments = self
+                .tree
+                .range(keys::event(first + 1)..=keys::event(self.end.max(first + 1)));
+            return Ok(true);
+        }
+        // Not there (the current segment was used up before any seek).
+        self.next = next;
+        self.spans.clear();
+        self.at = 0;
+        Ok(false)
+    }
+}
+
+impl Iterator for Events {
+    type Item = Result<(u64, sled::IVec), sled::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.next > self.end {
+                return None;
+            }
+            if let Some(&(offset, len)) = self.spans.get(self.at) {
+                let position = self.first + self.at as u64;
+                self.at += 1;
+                self.next = position + 1;
+                return Some(Ok((position, self.value.subslice(offset, len))));
+            }
+            match self.segments.next() {
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok((k, v))) => {
+                    let first = keys::event_pos(&k).unwrap_or(0);
+                    if first > self.next {
+                        // A gap: the segment holding `next` was merged behind the walk,
+                        // or (in a damaged store) is missing.
+                        match self.seek() {
+                            Ok(true) => continue,
+                            Ok(false) => {}
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                    self.load(first, v);
+                }
+                // Ended early: the last segments were merged behind the walk.
+                None => match self.seek() {
+                    Ok(true) => continue,
+                    Ok(false) => return None,
+                    Err(e) => return Some(Err(e)),
+                },
+            }
+        }
+    }
+}
+
 /// The stored bytes (hash ‖ body) of the event at `position`.
 fn stored_at(tree: &sled::Tree, position: u64) -> Result<Option<Vec<u8>>, LogError> {
     let Some((first, v)) = segment_at(tree, position)? else {
         return Ok(None);
     };
     let index = (position - first) as usize;
-    match segment::records(&v).nth(index) {
+    let record = segment::records(&v).nth(index);
+    match record {
         Some(Ok(stored)) => Ok(Some(stored.to_vec())),
         Some(Err(_)) => Err(LogError::Decode {
             position,
@@ -861,7 +997,9 @@ struct Staged {
 }
 
 impl Writer {
-    fn commit(&mut self, requests: Vec<Request>, head_tx: &watch::Sender<u64>) {
+    /// Commits a batch of requests and answers each; returns how many segments it wrote.
+    fn commit(&mut self, requests: Vec<Request>, head_tx: &watch::Sender<u64>) -> u64 {
+        let mut segments = 0;
         let mut staged = Staged::default();
         let mut answers = Vec::with_capacity(requests.len());
         for req in requests {
@@ -876,6 +1014,7 @@ impl Writer {
             for (a, b) in segment::chunks(&staged.records) {
                 let value = segment::encode(staged.records[a..b].iter().map(Vec::as_slice));
                 staged.batch.insert(&keys::event(first + a as u64), value);
+                segments += 1;
             }
             let written = self
                 .tree
@@ -908,6 +1047,7 @@ impl Writer {
             // A caller that gave up waiting is not an error of the log.
             let _ = reply.send(result);
         }
+        segments
     }
 
     fn stage(&mut self, req: &Append, staged: &mut Staged) -> Result<Appended, AppendError> {
@@ -1127,6 +1267,109 @@ mod tests {
         assert_eq!(ahead.len(), 2997);
         // Stopping early ends the reader thread instead of blocking it.
         assert_eq!(log.iter_prefetched(1).take(3).count(), 3);
+    }
+
+    fn segment_count(log: &Log) -> usize {
+        log.shared.tree.scan_prefix([keys::EVENT]).count()
+    }
+
+    /// `n` single appends, each its own group commit and so its own segment.
+    fn single_appends(log: &Log, n: usize) {
+        for i in 0..n {
+            let stream = if i % 2 == 0 { "even" } else { "odd" };
+            log.append_blocking(add(stream, &[&format!("p{i}")]))
+                .unwrap();
+        }
+    }
+
+    fn raw(log: &Log, from: u64) -> Vec<(u64, Vec<u8>)> {
+        log.iter_raw(from)
+            .map(|r| r.map(|(p, v)| (p, v.to_vec())).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn repacking_merges_segments_and_every_read_answers_as_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        single_appends(&log, 150);
+        let before = raw(&log, 1);
+        let segments = segment_count(&log);
+        assert_eq!(segments, 150);
+
+        let done = log.repack().unwrap();
+        assert!(segment_count(&log) < 10, "{done:?}");
+        assert_eq!(
+            done.segments as usize - done.runs as usize,
+            150 - segment_count(&log)
+        );
+        assert_eq!(raw(&log, 1), before);
+        assert_eq!(raw(&log, 77), before[76..]);
+        assert_eq!(log.get(88).unwrap().unwrap().position, 88);
+        let odd: Vec<u64> = log
+            .read_stream("odd", 1)
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect();
+        assert_eq!(odd, (1..=75).map(|i| 2 * i).collect::<Vec<u64>>());
+        assert!(log.verify().holds());
+
+        // Appends go on after a repack, and the merged log survives a reopen.
+        single_appends(&log, 3);
+        drop(log);
+        let log = Log::open(dir.path()).unwrap();
+        assert_eq!(log.head_position(), 153);
+        assert_eq!(raw(&log, 1)[..150], before[..]);
+        let report = log.verify();
+        assert!(report.holds(), "{report:?}");
+        assert_eq!(report.checked, 153);
+    }
+
+    #[test]
+    fn a_walk_under_way_while_segments_are_merged_yields_every_event_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        single_appends(&log, 200);
+        // Stop a walk at several points, merge everything behind and ahead of it, go on.
+        for stop in [0, 1, 57, 150, 199, 200] {
+            single_appends(&log, 40);
+            let want = raw(&log, 1);
+            let mut walk = log.iter_raw(1);
+            let mut got: Vec<(u64, Vec<u8>)> = walk
+                .by_ref()
+                .take(stop)
+                .map(|r| r.map(|(p, v)| (p, v.to_vec())).unwrap())
+                .collect();
+            single_appends(&log, 1);
+            log.repack().unwrap();
+            got.extend(walk.map(|r| r.map(|(p, v)| (p, v.to_vec())).unwrap()));
+            // The walk ends at the head as of its start.
+            assert!(
+                got == want,
+                "walk stopped after {stop}: {} of {}",
+                got.len(),
+                want.len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_log_repacks_in_the_background_as_it_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        let every = crate::repack::REPACK_AFTER as usize;
+        let n = 2 * every;
+        single_appends(&log, n);
+        // At least one pass ran once `every` segments were committed, and merged them.
+        let merged = || segment_count(&log) <= n - every / 2;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !merged() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(merged(), "{} segments", segment_count(&log));
+        assert_eq!(raw(&log, 1).len(), n);
+        assert!(log.verify().holds());
     }
 
     #[test]

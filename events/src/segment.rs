@@ -19,37 +19,51 @@ pub fn encode<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
 }
 
 /// The records of a segment, in order; a malformed tail yields one `Err` and stops.
-pub fn records(value: &[u8]) -> Records<'_> {
-    Records { rest: value }
+pub fn records(value: &[u8]) -> impl Iterator<Item = Result<&[u8], Malformed>> {
+    spans(value).map(|r| r.map(|(at, len)| &value[at..at + len]))
 }
 
-pub struct Records<'a> {
-    rest: &'a [u8],
+/// Where each record of a segment lies in it: (offset, length) pairs, in order; a malformed
+/// tail yields one `Err` and stops. Readers use these to share the segment's buffer instead
+/// of copying each record out.
+pub fn spans(value: &[u8]) -> Spans<'_> {
+    Spans {
+        value,
+        at: 0,
+        done: false,
+    }
+}
+
+pub struct Spans<'a> {
+    value: &'a [u8],
+    at: usize,
+    done: bool,
 }
 
 /// A segment whose length prefixes do not add up: its bytes were altered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Malformed;
 
-impl<'a> Iterator for Records<'a> {
-    type Item = Result<&'a [u8], Malformed>;
+impl Iterator for Spans<'_> {
+    type Item = Result<(usize, usize), Malformed>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
+        if self.done || self.at >= self.value.len() {
             return None;
         }
-        let Some((len, tail)) = self.rest.split_first_chunk::<4>() else {
-            self.rest = &[];
+        let rest = &self.value[self.at..];
+        let Some((len, tail)) = rest.split_first_chunk::<4>() else {
+            self.done = true;
             return Some(Err(Malformed));
         };
         let len = u32::from_le_bytes(*len) as usize;
         if tail.len() < len {
-            self.rest = &[];
+            self.done = true;
             return Some(Err(Malformed));
         }
-        let (record, rest) = tail.split_at(len);
-        self.rest = rest;
-        Some(Ok(record))
+        let start = self.at + 4;
+        self.at = start + len;
+        Some(Ok((start, len)))
     }
 }
 

@@ -51,6 +51,8 @@ enum Op {
     Get(u64),
     Head,
     Restart,
+    /// Merges the log's segments now (the last run included).
+    Repack,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -84,6 +86,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0u64..64).prop_map(Op::Get),
         1 => Just(Op::Head),
         1 => Just(Op::Restart),
+        1 => Just(Op::Repack),
     ]
 }
 
@@ -311,6 +314,21 @@ fn run_ops(dir: &Path, ops: &[Op]) -> Result<(), TestCaseError> {
                     .map(|e| e.hash)
                     .unwrap_or(trellis_events::Hash::ZERO);
                 prop_assert_eq!(head.hash, last_hash);
+            }
+            Op::Repack => {
+                log.repack()
+                    .map_err(|e| TestCaseError::fail(format!("op {i}: repack: {e}")))?;
+                let report = log.verify();
+                prop_assert!(
+                    report.holds(),
+                    "op {}: verify after repack: {:?}",
+                    i,
+                    report
+                );
+                let all = log
+                    .read(1, usize::MAX)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(stored(&all), model.events.clone(), "op {}: read all", i);
             }
             Op::Restart => {
                 drop(log);

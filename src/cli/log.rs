@@ -1,4 +1,4 @@
-//! `trellis verify` and `trellis log tail`.
+//! `trellis verify`, `trellis log tail` and `trellis log repack`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use clap::Subcommand;
 use trellis_events::{Log, LogError, Problem};
 
 use super::Format;
+use crate::progress::Progress;
 
 #[derive(Debug, Subcommand)]
 pub enum LogAction {
@@ -21,6 +22,9 @@ pub enum LogAction {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Merge the small segments that single appends leave into larger ones now (the log
+    /// also does this in the background as it grows); the events' bytes do not change.
+    Repack,
 }
 
 /// Opens the log of an existing data directory; a missing one is an error, not a new store.
@@ -110,6 +114,18 @@ pub fn run(data: &Path, action: LogAction) -> anyhow::Result<ExitCode> {
                     ),
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        LogAction::Repack => {
+            let log = open_existing(data)?;
+            let head = log.head_position();
+            let bar = Progress::new("repacking", head, true);
+            let done = log.repack_with(&mut |position| bar.set(position))?;
+            bar.finish();
+            println!(
+                "repacked {} segments into {} (log of {head} events)",
+                done.segments, done.runs
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

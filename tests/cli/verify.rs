@@ -54,3 +54,34 @@ fn verify_of_a_missing_store_is_an_error_not_a_new_store() {
     assert!(!out.status.success());
     assert!(!dir.path().join("nothing").exists());
 }
+
+#[test]
+fn repacking_a_demo_store_changes_no_event_and_no_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let demo = trellis(&data, &["demo"]);
+    assert!(demo.status.success(), "{}", stdout(&demo));
+    let args = [
+        "replay",
+        "--at-position",
+        "2000",
+        "--view",
+        "maturity",
+        "--format",
+        "json",
+    ];
+    let before = stdout(&trellis(&data, &args));
+    let tail = [
+        "log", "tail", "--from", "1", "--limit", "100000", "--format", "json",
+    ];
+    let log_before = stdout(&trellis(&data, &tail));
+
+    let out = trellis(&data, &["log", "repack"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).starts_with("repacked "), "{}", stdout(&out));
+
+    let ok = trellis(&data, &["verify"]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    assert_eq!(stdout(&trellis(&data, &tail)), log_before);
+    assert_eq!(stdout(&trellis(&data, &args)), before);
+}
