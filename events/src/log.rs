@@ -550,6 +550,8 @@ impl Log {
 
     /// Walks the whole log checking the hash chain; see [`crate::verify`].
     pub fn verify(&self) -> crate::verify::Report {
+        // It reads the segments exactly as stored: no merge may move them meanwhile.
+        let _paused = self.shared.repacker.pause();
         crate::verify::walk(self.iter_raw_all(), acknowledged_head(&self.shared.dir))
     }
 

@@ -168,6 +168,12 @@ impl Repacker {
         repack(&self.tree, *self.head.borrow(), true, progress)
     }
 
+    /// Holds off every pass while the guard lives: for a reader that must see the segments
+    /// exactly as stored (verification).
+    pub fn pause(&self) -> MutexGuard<'_, ()> {
+        lock(&self.pass)
+    }
+
     /// Stops the thread and waits for it, so that the store can close.
     pub fn stop(&mut self) {
         {
