@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod checkpoint;
 pub mod cli;
 pub mod command;
 pub mod demo;

@@ -1,0 +1,286 @@
+//! Checkpoints: the write model and the live projections, saved with the log position and
+//! hash they reflect, so that start-up catches up from there instead of from position 1.
+//!
+//! A checkpoint is derived data: the log alone rebuilds it, and one that does not match the
+//! log (another code version, or another hash at its position) is ignored. So it is kept as
+//! one plain file, `DIR/checkpoint`, beside the sled store, written to a temporary file that
+//! is synced and then renamed over the old one: no save ever leaves a half-written
+//! checkpoint, and hundreds of megabytes are not pushed through sled's log (and its garbage)
+//! on every save or held in sled's memory on every load.
+//!
+//! Layout: the projections (MessagePack), the write model (MessagePack), the [`Meta`] as
+//! JSON, and the meta's length as a little-endian `u32`. Loading reads the meta from the
+//! end, then streams each part through its own buffered handle on its own thread.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use trellis_events::Hash;
+use trellis_projections::Projections;
+
+use crate::command::State;
+
+const FILE: &str = "checkpoint";
+const TEMP: &str = "checkpoint.tmp";
+/// Buffer of each reader and of the writer: large enough that MessagePack's many small
+/// reads and writes are memory copies, not system calls.
+const BUFFER: usize = 1 << 20;
+
+/// What the file says about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// The code version that wrote it; any other version rebuilds instead.
+    pub code: String,
+    /// The last log position folded into it, and the hash of the event there.
+    pub position: u64,
+    pub hash: Hash,
+    projections_bytes: u64,
+    state_bytes: u64,
+}
+
+/// A loaded checkpoint.
+pub struct Checkpoint {
+    pub meta: Meta,
+    pub state: State,
+    pub projections: Projections,
+}
+
+/// Why a checkpoint was not saved or not loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("checkpoint i/o on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("checkpoint {path} is not readable: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+/// Counts what passes through to the inner writer.
+struct Counting<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes a checkpoint of `state` and `projections` at `position` (whose event has `hash`)
+/// into `dir`, replacing the previous one only once the new one is durable.
+pub fn save(
+    dir: &Path,
+    code: String,
+    position: u64,
+    hash: Hash,
+    state: &State,
+    projections: &Projections,
+) -> Result<(), CheckpointError> {
+    let temp = dir.join(TEMP);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| CheckpointError::Io { path, source }
+    };
+    let corrupt = |reason: String| CheckpointError::Corrupt {
+        path: temp.clone(),
+        reason,
+    };
+    let file = File::create(&temp).map_err(io(&temp))?;
+    let mut out = Counting {
+        inner: BufWriter::with_capacity(BUFFER, file),
+        written: 0,
+    };
+    // The write model is encoded on a second thread while the projections stream out.
+    let (state_bytes, projections_written) = std::thread::scope(|s| {
+        let state = s.spawn(|| rmp_serde::to_vec(state).map_err(|e| e.to_string()));
+        let projections =
+            rmp_serde::encode::write(&mut out, projections).map_err(|e| e.to_string());
+        let state = state
+            .join()
+            .unwrap_or_else(|_| Err("encoding the write model panicked".into()));
+        (state, projections)
+    });
+    projections_written.map_err(corrupt)?;
+    let projections_bytes = out.written;
+    let state_bytes = state_bytes.map_err(corrupt)?;
+    out.write_all(&state_bytes).map_err(io(&temp))?;
+    let meta = Meta {
+        code,
+        position,
+        hash,
+        projections_bytes,
+        state_bytes: state_bytes.len() as u64,
+    };
+    let meta = serde_json::to_vec(&meta).map_err(|e| corrupt(e.to_string()))?;
+    out.write_all(&meta).map_err(io(&temp))?;
+    out.write_all(&(meta.len() as u32).to_le_bytes())
+        .map_err(io(&temp))?;
+    let file = out.inner.into_inner().map_err(|e| CheckpointError::Io {
+        path: temp.clone(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io(&temp))?;
+    let target = dir.join(FILE);
+    std::fs::rename(&temp, &target).map_err(io(&target))?;
+    // The rename is durable once the directory is.
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))?;
+    Ok(())
+}
+
+/// The meta of the checkpoint in `dir`, if there is one.
+pub fn read_meta(dir: &Path) -> Result<Option<Meta>, CheckpointError> {
+    let path = dir.join(FILE);
+    let mut file = match File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(CheckpointError::Io { path, source }),
+    };
+    let corrupt = |reason: &str| CheckpointError::Corrupt {
+        path: path.clone(),
+        reason: reason.to_string(),
+    };
+    let io = |source| CheckpointError::Io {
+        path: path.clone(),
+        source,
+    };
+    let len = file.metadata().map_err(io)?.len();
+    let mut tail = [0u8; 4];
+    if len < 4 {
+        return Err(corrupt("shorter than its trailer"));
+    }
+    file.seek(SeekFrom::Start(len - 4)).map_err(io)?;
+    file.read_exact(&mut tail).map_err(io)?;
+    let meta_len = u64::from(u32::from_le_bytes(tail));
+    let meta_at = (len - 4)
+        .checked_sub(meta_len)
+        .ok_or_else(|| corrupt("its meta is longer than the file"))?;
+    let mut bytes = vec![0u8; meta_len as usize];
+    file.seek(SeekFrom::Start(meta_at)).map_err(io)?;
+    file.read_exact(&mut bytes).map_err(io)?;
+    let meta: Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(&format!("meta: {e}")))?;
+    if meta.projections_bytes.checked_add(meta.state_bytes) != Some(meta_at) {
+        return Err(corrupt("its parts do not add up to the file"));
+    }
+    Ok(Some(meta))
+}
+
+/// Reads the checkpoint that `meta` (from [`read_meta`]) describes.
+pub fn load(dir: &Path, meta: Meta) -> Result<Checkpoint, CheckpointError> {
+    let path = dir.join(FILE);
+    let started = Instant::now();
+    let part = |offset: u64, len: u64| -> Result<BufReader<std::io::Take<File>>, String> {
+        let mut file = File::open(&path).map_err(|e| e.to_string())?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| e.to_string())?;
+        Ok(BufReader::with_capacity(BUFFER, file.take(len)))
+    };
+    // The two parts are independent: read them on two threads.
+    let (state, projections) = std::thread::scope(|s| {
+        let state = s.spawn(|| {
+            let reader = part(meta.projections_bytes, meta.state_bytes)?;
+            rmp_serde::from_read::<_, State>(reader).map_err(|e| format!("write model: {e}"))
+        });
+        let projections = part(0, meta.projections_bytes).and_then(|r| {
+            rmp_serde::from_read::<_, Projections>(r).map_err(|e| format!("projections: {e}"))
+        });
+        let state = state
+            .join()
+            .unwrap_or_else(|_| Err("reading the write model panicked".into()));
+        (state, projections)
+    });
+    let corrupt = |reason: String| CheckpointError::Corrupt {
+        path: path.clone(),
+        reason,
+    };
+    let (state, projections) = (state.map_err(corrupt)?, projections.map_err(corrupt)?);
+    tracing::info!(
+        position = meta.position,
+        projections_mib = meta.projections_bytes >> 20,
+        state_mib = meta.state_bytes >> 20,
+        secs = started.elapsed().as_secs_f64(),
+        "checkpoint loaded"
+    );
+    Ok(Checkpoint {
+        meta,
+        state,
+        projections,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash() -> Hash {
+        Hash([3; 32])
+    }
+
+    #[test]
+    fn a_saved_checkpoint_reads_back_equal() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_meta(dir.path()).unwrap().is_none());
+        let views = Projections::without_entries();
+        save(
+            dir.path(),
+            "v1".into(),
+            7,
+            hash(),
+            &State::default(),
+            &views,
+        )
+        .unwrap();
+        let meta = read_meta(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            (meta.code.as_str(), meta.position, meta.hash),
+            ("v1", 7, hash())
+        );
+        let cp = load(dir.path(), meta).unwrap();
+        assert_eq!(cp.projections, views);
+        assert!(!dir.path().join(TEMP).exists());
+    }
+
+    #[test]
+    fn a_damaged_checkpoint_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let views = Projections::without_entries();
+        save(
+            dir.path(),
+            "v1".into(),
+            7,
+            hash(),
+            &State::default(),
+            &views,
+        )
+        .unwrap();
+        let path = dir.path().join(FILE);
+        let bytes = std::fs::read(&path).unwrap();
+        // Cut at every length: each is refused or (with the meta intact) fails to load.
+        for cut in 0..bytes.len() {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            if let Ok(Some(meta)) = read_meta(dir.path()) {
+                assert!(load(dir.path(), meta).is_err(), "cut at {cut}");
+            }
+        }
+        // A flipped trailer claims a meta longer than the file.
+        let mut spoiled = bytes.clone();
+        let n = spoiled.len();
+        spoiled[n - 1] = 0xff;
+        std::fs::write(&path, &spoiled).unwrap();
+        assert!(read_meta(dir.path()).is_err());
+    }
+}
