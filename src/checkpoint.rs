@@ -8,9 +8,11 @@
 //! checkpoint, and hundreds of megabytes are not pushed through sled's log (and its garbage)
 //! on every save or held in sled's memory on every load.
 //!
-//! Layout: the projections (MessagePack), the write model (MessagePack), the [`Meta`] as
-//! JSON, and the meta's length as a little-endian `u32`. Loading reads the meta from the
-//! end, then streams each part through its own buffered handle on its own thread.
+//! Layout: three MessagePack parts — the cycles' views ([`Projections::timelines`]), the
+//! other views ([`Projections::rest`]) and the write model — then the [`Meta`] as JSON and
+//! the meta's length as a little-endian `u32`. Loading reads the meta from the end, then
+//! streams the parts through buffered handles on two threads: the cycles on one, the rest
+//! and the write model on the other (the two sides are of similar size).
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -19,7 +21,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use trellis_events::Hash;
-use trellis_projections::Projections;
+use trellis_projections::{Part, Parts, Projections, Rest, Timelines};
 
 use crate::command::State;
 
@@ -37,7 +39,8 @@ pub struct Meta {
     /// The last log position folded into it, and the hash of the event there.
     pub position: u64,
     pub hash: Hash,
-    projections_bytes: u64,
+    timelines_bytes: u64,
+    rest_bytes: u64,
     state_bytes: u64,
 }
 
@@ -79,6 +82,13 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
+/// Encodes `value` into `out`; answers how many bytes that took.
+fn encode<W: Write, T: Serialize>(out: &mut Counting<W>, value: &T) -> Result<u64, String> {
+    let before = out.written;
+    rmp_serde::encode::write(out, value).map_err(|e| e.to_string())?;
+    Ok(out.written - before)
+}
+
 /// Writes a checkpoint of `state` and `projections` at `position` (whose event has `hash`)
 /// into `dir`, replacing the previous one only once the new one is durable.
 pub fn save(
@@ -103,26 +113,26 @@ pub fn save(
         inner: BufWriter::with_capacity(BUFFER, file),
         written: 0,
     };
-    // The write model is encoded on a second thread while the projections stream out.
-    let (state_bytes, projections_written) = std::thread::scope(|s| {
-        let state = s.spawn(|| rmp_serde::to_vec(state).map_err(|e| e.to_string()));
-        let projections =
-            rmp_serde::encode::write(&mut out, projections).map_err(|e| e.to_string());
-        let state = state
+    // The other views are encoded on a second thread while the cycles stream out.
+    let (rest, timelines_bytes) = std::thread::scope(|s| {
+        let rest = s.spawn(|| rmp_serde::to_vec(&projections.rest()).map_err(|e| e.to_string()));
+        let timelines = encode(&mut out, &projections.timelines);
+        let rest = rest
             .join()
-            .unwrap_or_else(|_| Err("encoding the write model panicked".into()));
-        (state, projections)
+            .unwrap_or_else(|_| Err("encoding the views panicked".into()));
+        (rest, timelines)
     });
-    projections_written.map_err(corrupt)?;
-    let projections_bytes = out.written;
-    let state_bytes = state_bytes.map_err(corrupt)?;
-    out.write_all(&state_bytes).map_err(io(&temp))?;
+    let timelines_bytes = timelines_bytes.map_err(corrupt)?;
+    let rest = rest.map_err(corrupt)?;
+    out.write_all(&rest).map_err(io(&temp))?;
+    let state_bytes = encode(&mut out, state).map_err(corrupt)?;
     let meta = Meta {
         code,
         position,
         hash,
-        projections_bytes,
-        state_bytes: state_bytes.len() as u64,
+        timelines_bytes,
+        rest_bytes: rest.len() as u64,
+        state_bytes,
     };
     let meta = serde_json::to_vec(&meta).map_err(|e| corrupt(e.to_string()))?;
     out.write_all(&meta).map_err(io(&temp))?;
@@ -173,7 +183,8 @@ pub fn read_meta(dir: &Path) -> Result<Option<Meta>, CheckpointError> {
     file.seek(SeekFrom::Start(meta_at)).map_err(io)?;
     file.read_exact(&mut bytes).map_err(io)?;
     let meta: Meta = serde_json::from_slice(&bytes).map_err(|e| corrupt(&format!("meta: {e}")))?;
-    if meta.projections_bytes.checked_add(meta.state_bytes) != Some(meta_at) {
+    let parts = [meta.timelines_bytes, meta.rest_bytes, meta.state_bytes];
+    if parts.iter().try_fold(0u64, |sum, n| sum.checked_add(*n)) != Some(meta_at) {
         return Err(corrupt("its parts do not add up to the file"));
     }
     Ok(Some(meta))
@@ -189,28 +200,39 @@ pub fn load(dir: &Path, meta: Meta) -> Result<Checkpoint, CheckpointError> {
             .map_err(|e| e.to_string())?;
         Ok(BufReader::with_capacity(BUFFER, file.take(len)))
     };
-    // The two parts are independent: read them on two threads.
-    let (state, projections) = std::thread::scope(|s| {
-        let state = s.spawn(|| {
-            let reader = part(meta.projections_bytes, meta.state_bytes)?;
+    let (t, r) = (meta.timelines_bytes, meta.rest_bytes);
+    // The cycles on one thread; the other views, then the write model, on this one.
+    let (timelines, rest, state) = std::thread::scope(|s| {
+        let timelines = s.spawn(|| {
+            let reader = part(0, t)?;
+            Part::read(|| rmp_serde::from_read::<_, Timelines>(reader))
+                .map_err(|e| format!("cycles: {e}"))
+        });
+        let rest = part(t, r).and_then(|reader| {
+            Part::read(|| rmp_serde::from_read::<_, Rest>(reader))
+                .map_err(|e| format!("views: {e}"))
+        });
+        let state = part(t + r, meta.state_bytes).and_then(|reader| {
             rmp_serde::from_read::<_, State>(reader).map_err(|e| format!("write model: {e}"))
         });
-        let projections = part(0, meta.projections_bytes).and_then(|r| {
-            rmp_serde::from_read::<_, Projections>(r).map_err(|e| format!("projections: {e}"))
-        });
-        let state = state
+        let timelines = timelines
             .join()
-            .unwrap_or_else(|_| Err("reading the write model panicked".into()));
-        (state, projections)
+            .unwrap_or_else(|_| Err("reading the cycles panicked".into()));
+        (timelines, rest, state)
     });
     let corrupt = |reason: String| CheckpointError::Corrupt {
         path: path.clone(),
         reason,
     };
-    let (state, projections) = (state.map_err(corrupt)?, projections.map_err(corrupt)?);
+    let projections = Projections::from_parts(Parts {
+        timelines: timelines.map_err(corrupt)?,
+        rest: rest.map_err(corrupt)?,
+    });
+    let state = state.map_err(corrupt)?;
     tracing::info!(
         position = meta.position,
-        projections_mib = meta.projections_bytes >> 20,
+        cycles_mib = meta.timelines_bytes >> 20,
+        views_mib = meta.rest_bytes >> 20,
         state_mib = meta.state_bytes >> 20,
         secs = started.elapsed().as_secs_f64(),
         "checkpoint loaded"

@@ -129,6 +129,82 @@ impl<'de> Deserialize<'de> for Projections {
     }
 }
 
+/// The views cut in two parts of similar size, so that a checkpoint can encode and decode
+/// them on two threads: the cycles ([`Timelines`]), and everything else ([`Rest`]).
+pub struct Parts<R> {
+    pub timelines: Part<Timelines>,
+    pub rest: Part<R>,
+}
+
+/// One part as read, with the names it read (shared within the part).
+pub struct Part<T> {
+    value: T,
+    names: Interner,
+}
+
+impl<T: serde::de::DeserializeOwned> Part<T> {
+    /// Reads one part with `read` (a deserialization), sharing the names it reads; run each
+    /// part's read on its own thread.
+    pub fn read<E>(read: impl FnOnce() -> Result<T, E>) -> Result<Part<T>, E> {
+        let (value, names) = name::sharing_names(read);
+        Ok(Part {
+            value: value?,
+            names: names.unwrap_or_default(),
+        })
+    }
+}
+
+/// Every view but the timelines, as written.
+#[derive(Serialize)]
+pub struct RestOut<'a> {
+    position: u64,
+    recorded_at: Option<DateTime<Utc>>,
+    documents: &'a Documents,
+    maturity: &'a Maturity,
+    accountability: &'a Accountability,
+}
+
+/// Every view but the timelines, as read.
+#[derive(Deserialize)]
+pub struct Rest {
+    position: u64,
+    recorded_at: Option<DateTime<Utc>>,
+    documents: Documents,
+    maturity: Maturity,
+    accountability: Accountability,
+}
+
+impl Projections {
+    /// The part of the views besides [`Projections::timelines`], for writing on its own.
+    pub fn rest(&self) -> RestOut<'_> {
+        RestOut {
+            position: self.position,
+            recorded_at: self.recorded_at,
+            documents: &self.documents,
+            maturity: &self.maturity,
+            accountability: &self.accountability,
+        }
+    }
+
+    /// The views from their two parts, read on their own; names the parts share are then
+    /// shared by the fold that goes on.
+    pub fn from_parts(parts: Parts<Rest>) -> Projections {
+        let Parts { timelines, rest } = parts;
+        let mut names = rest.names;
+        names.absorb(timelines.names);
+        let r = rest.value;
+        Projections {
+            position: r.position,
+            recorded_at: r.recorded_at,
+            documents: r.documents,
+            maturity: r.maturity,
+            timelines: timelines.value,
+            accountability: r.accountability,
+            names,
+        }
+    }
+}
+
 impl Projections {
     /// Empty views that keep every cycle's timeline entries ([`Entries::Kept`]): for folding
     /// one cycle's stream to show its timeline, and for tests.

@@ -141,6 +141,18 @@ impl Interner {
     }
 }
 
+impl Interner {
+    /// Adds the names `other` holds that this one does not; a name both hold keeps this
+    /// one's allocation (the other's copies stay valid, just not shared).
+    pub fn absorb(&mut self, other: Interner) {
+        for name in other.0 {
+            if !self.0.contains(name.as_str()) {
+                self.0.insert(name);
+            }
+        }
+    }
+}
+
 impl PartialEq for Interner {
     fn eq(&self, _: &Interner) -> bool {
         true

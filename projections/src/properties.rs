@@ -10,7 +10,10 @@ use trellis_events::{Envelope, Event};
 use trellis_rubric::Catalog;
 
 use crate::testkit::{date, Generator, Op, TEST_MIX};
-use crate::{as_of_instant, as_of_position, is_retractable, Entries, Projections};
+use crate::{
+    as_of_instant, as_of_position, is_retractable, Entries, Part, Parts, Projections, Rest,
+    Timelines,
+};
 
 fn ops(max: usize) -> impl Strategy<Value = Vec<Op>> {
     let op = (any::<u16>(), any::<u16>(), any::<u16>(), any::<u16>())
@@ -287,6 +290,29 @@ proptest! {
         let straight = fold_without_entries(&events);
         prop_assert!(restored.timelines.cycles().all(|c| c.entries().next().is_none()));
         prop_assert_eq!(restored, straight);
+    }
+
+    #[test]
+    fn views_restored_from_two_parts_read_on_two_threads_fold_on_as_straight_through(
+        ops in ops(250),
+        k in any::<Index>(),
+    ) {
+        let events = history(&ops);
+        let k = k.index(events.len() + 1);
+        let head = fold_without_entries(&events[..k]);
+        let timelines = serde_json::to_vec(&head.timelines).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let rest = serde_json::to_vec(&head.rest()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (timelines, rest) = std::thread::scope(|s| {
+            let t = s.spawn(|| Part::read(|| serde_json::from_slice::<Timelines>(&timelines)));
+            let r = Part::read(|| serde_json::from_slice::<Rest>(&rest));
+            (t.join().map_err(|_| TestCaseError::fail("reader panicked")), r)
+        });
+        let timelines = timelines?.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let rest = rest.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut restored = Projections::from_parts(Parts { timelines, rest });
+        prop_assert_eq!(&restored, &head);
+        restored.extend(&events[k..]);
+        prop_assert_eq!(restored, fold_without_entries(&events));
     }
 
     #[test]
