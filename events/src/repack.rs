@@ -4,10 +4,11 @@
 //! every append is a group of its own, so a log of a million single appends is a million
 //! sled entries, and a replay pays sled's per-entry cost (a tree step, a page read, an
 //! allocation) a million times. Repacking merges each run of consecutive committed segments
-//! into one value of at most [`PACK_BYTES`] by concatenating them (records are
-//! length-prefixed, so the concatenation is itself a segment), in one atomic `sled::Batch`
-//! per run. The stored bytes of every event, and therefore the hash chain, are unchanged: only
-//! the packaging is. A reader that walks the log while a run is merged notices that the
+//! into one value of at most [`PACK_BYTES`] of records by concatenating them (records are
+//! length-prefixed, so the concatenation is itself a segment) and compressing that
+//! (`segment::compress`; sled then stores, reads and caches a fraction of the bytes), in
+//! one atomic `sled::Batch` per run. The stored bytes of every event, and therefore the hash
+//! chain, are unchanged: only the packaging is. A reader that walks the log while a run is merged notices that the
 //! segment it expected moved under a key it has passed and looks it up again
 //! (`log::Events`).
 //!
@@ -20,8 +21,10 @@ use std::thread::JoinHandle;
 use tokio::sync::watch;
 
 use crate::log::keys;
+use crate::segment;
 
-/// The most bytes a merged segment holds. sled 0.34 writes any page over a quarter of its
+/// The most bytes of records a merged segment holds (before compression, so that even
+/// incompressible records stay this small). sled 0.34 writes any page over a quarter of its
 /// 2 MiB log segment as a separate blob file, which its flush does not sync; a leaf page
 /// holds at most 17 entries, and 17 × 24 KiB stays below that quarter.
 pub const PACK_BYTES: usize = 24 * 1024;
@@ -68,13 +71,14 @@ pub fn repack(
     for r in tree.range(keys::event(mark)..=keys::event(head)) {
         let (k, v) = r?;
         let first = keys::event_pos(&k).unwrap_or(0);
-        if !run.is_empty() && size + v.len() > PACK_BYTES {
+        let len = segment::expanded_len(&v);
+        if !run.is_empty() && size + len > PACK_BYTES {
             write_run(tree, &run, first, &mut done)?;
             progress(first);
             run.clear();
             size = 0;
         }
-        size += v.len();
+        size += len;
         run.push((first, v));
     }
     if let (true, Some(&(first, _))) = (tail && run.len() > 1, run.first()) {
@@ -93,10 +97,18 @@ fn write_run(
     let mut batch = sled::Batch::default();
     if let [(first, _), rest @ ..] = run {
         if !rest.is_empty() {
-            let mut value = Vec::with_capacity(run.iter().map(|(_, v)| v.len()).sum());
-            for (_, v) in run {
-                value.extend_from_slice(v);
+            let mut records = Vec::with_capacity(PACK_BYTES);
+            for (p, v) in run {
+                match segment::expand(v) {
+                    Ok(r) => records.extend_from_slice(&r),
+                    // Damage is left where it is for verification to name, never merged.
+                    Err(_) => {
+                        tracing::warn!(position = p, "a segment does not expand; not repacking");
+                        return Ok(());
+                    }
+                }
             }
+            let value = segment::compress(&records);
             for (p, _) in rest {
                 batch.remove(&keys::event(*p));
             }

@@ -8,6 +8,50 @@
 /// a page of segments into a separate blob file.
 pub const MAX_BYTES: usize = 4 * 1024;
 
+/// The first four bytes of a compressed segment: a record length no record can have
+/// (events are at most 16 KiB), so a compressed value is never mistaken for plain records.
+const COMPRESSED: [u8; 4] = u32::MAX.to_le_bytes();
+
+/// The most bytes a compressed segment may claim to expand to; a larger claim is damage.
+const MAX_EXPANDED: usize = 1 << 20;
+
+/// A merged run of segments, compressed (LZ4): the repacker's form. The records inside are
+/// the same stored bytes, so the hash chain does not change; JSON bodies of one run repeat
+/// their field names and ids, so this shrinks what sled stores, reads and keeps in memory
+/// several times over.
+pub fn compress(records: &[u8]) -> Vec<u8> {
+    let mut out = COMPRESSED.to_vec();
+    out.extend_from_slice(&lz4_flex::compress_prepend_size(records));
+    out
+}
+
+/// How many bytes of records a stored value holds (what it expands to, if compressed).
+pub fn expanded_len(value: &[u8]) -> usize {
+    match value.strip_prefix(&COMPRESSED) {
+        None => value.len(),
+        Some(packed) => packed
+            .first_chunk::<4>()
+            .map_or(0, |n| u32::from_le_bytes(*n) as usize),
+    }
+}
+
+/// The records of a stored value: the value itself, or what a compressed one expands to.
+pub fn expand(value: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Malformed> {
+    let Some(packed) = value.strip_prefix(&COMPRESSED) else {
+        return Ok(std::borrow::Cow::Borrowed(value));
+    };
+    let claimed = packed
+        .first_chunk::<4>()
+        .map(|n| u32::from_le_bytes(*n) as usize)
+        .ok_or(Malformed)?;
+    if claimed > MAX_EXPANDED {
+        return Err(Malformed);
+    }
+    lz4_flex::decompress_size_prepended(packed)
+        .map(std::borrow::Cow::Owned)
+        .map_err(|_| Malformed)
+}
+
 /// Packs records into one value.
 pub fn encode<'a>(records: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut out = Vec::new();
@@ -89,6 +133,27 @@ pub fn chunks(records: &[Vec<u8>]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compressed_segment_expands_to_its_records_and_damage_is_malformed() {
+        let plain = encode([&b"one"[..], b"two two two two two two", b"three"]);
+        let packed = compress(&plain);
+        assert_eq!(expand(&packed).unwrap().as_ref(), plain.as_slice());
+        assert_eq!(expand(&plain).unwrap().as_ref(), plain.as_slice());
+        // Every cut and every flipped byte is refused or expands to other bytes, never panics.
+        for cut in 0..packed.len() {
+            if let Ok(e) = expand(&packed[..cut]) {
+                assert_ne!(e.as_ref(), plain.as_slice(), "cut at {cut}");
+            }
+        }
+        // A flipped byte may even expand to the same records (a size claim that is still
+        // large enough): the hash chain, not the packaging, is what proves records unaltered.
+        for at in 0..packed.len() {
+            let mut spoiled = packed.clone();
+            spoiled[at] ^= 0x40;
+            let _ = expand(&spoiled);
+        }
+    }
 
     #[test]
     fn records_come_back_in_order() {
