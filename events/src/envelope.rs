@@ -119,7 +119,9 @@ struct BodyIn<'a, E> {
     stream: String,
     stream_version: u64,
     actor: String,
+    #[serde(deserialize_with = "crate::date::utc")]
     recorded_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::date::date")]
     occurred_on: NaiveDate,
     schema: u32,
     prev_hash: Hash,

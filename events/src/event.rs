@@ -105,7 +105,7 @@ pub struct ActionStep {
     pub progress_indicators: Vec<String>,
     #[serde(default)]
     pub accountable: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::date::opt_date")]
     pub due_on: Option<NaiveDate>,
 }
 
@@ -216,7 +216,9 @@ pub enum Event {
         rubric_version: u32,
         focus: Vec<String>,
         lead: String,
+        #[serde(deserialize_with = "crate::date::date")]
         starts_on: NaiveDate,
+        #[serde(deserialize_with = "crate::date::date")]
         ends_on: NaiveDate,
     },
     CyclePhaseChanged {
@@ -236,6 +238,7 @@ pub enum Event {
         target: Option<IndicatorTarget>,
         #[serde(default)]
         measure: Option<MeasureDef>,
+        #[serde(deserialize_with = "crate::date::date")]
         due_on: NaiveDate,
         accountable: String,
         #[serde(default)]
@@ -250,6 +253,7 @@ pub enum Event {
         target: Option<IndicatorTarget>,
         #[serde(default)]
         measure: Option<MeasureDef>,
+        #[serde(deserialize_with = "crate::date::date")]
         due_on: NaiveDate,
         #[serde(default)]
         serves: Option<String>,
@@ -270,6 +274,7 @@ pub enum Event {
         goal: String,
         milestone: String,
         title: String,
+        #[serde(deserialize_with = "crate::date::date")]
         due_on: NaiveDate,
         accountable: String,
         measure: String,
@@ -277,7 +282,9 @@ pub enum Event {
     MilestoneRescheduled {
         cycle: String,
         milestone: String,
+        #[serde(deserialize_with = "crate::date::date")]
         from: NaiveDate,
+        #[serde(deserialize_with = "crate::date::date")]
         to: NaiveDate,
         reason: String,
     },

@@ -15,6 +15,7 @@
 
 pub mod append;
 mod as_of;
+pub mod date;
 pub mod envelope;
 pub mod event;
 pub mod log;
