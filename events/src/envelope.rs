@@ -31,8 +31,16 @@ impl Hash {
     }
 
     pub fn from_hex(s: &str) -> Option<Hash> {
+        // By table, two digits at a time: every stored event carries a hash to read.
+        let digits: &[u8; 64] = s.as_bytes().try_into().ok()?;
         let mut out = [0u8; 32];
-        hex::decode_to_slice(s, &mut out).ok()?;
+        for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+            if (hi | lo) & 0xf0 != 0 {
+                return None;
+            }
+            *byte = hi << 4 | lo;
+        }
         Some(Hash(out))
     }
 }
@@ -61,6 +69,23 @@ impl<'de> Deserialize<'de> for Hash {
         Hash::from_hex(s).ok_or_else(|| D::Error::custom("hash must be 64 hex digits"))
     }
 }
+
+/// The value of each hex digit (either case); 0xff for anything else.
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// One event as the log holds it: the domain fact and who, when, where and in which order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -204,13 +229,20 @@ pub fn split_stored(stored: &[u8]) -> Result<(Hash, &[u8]), DecodeError> {
 /// Decodes a stored value, upcasting an old payload schema to today's shape.
 pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
     let (hash, body) = split_stored(stored)?;
+    // Checked as UTF-8 once, as a whole: the JSON reader then need not check each string.
+    let Ok(body) = std::str::from_utf8(body) else {
+        // Not text: let the reader say where and why.
+        return Err(serde_json::from_slice::<serde::de::IgnoredAny>(body)
+            .err()
+            .map_or(DecodeError::Truncated, DecodeError::Body));
+    };
     // Fast path: a payload written under today's schema decodes in one pass.
-    if let Ok(b) = serde_json::from_slice::<BodyIn<Event>>(body) {
+    if let Ok(b) = serde_json::from_str::<BodyIn<Event>>(body) {
         if b.schema == b.event.schema() && b.kind == b.event.kind() {
             return b.into_envelope(hash, |_, _, event| Ok(event));
         }
     }
-    let b: BodyIn<&RawValue> = serde_json::from_slice(body)?;
+    let b: BodyIn<&RawValue> = serde_json::from_str(body)?;
     b.into_envelope(hash, upcast::upcast)
 }
 
@@ -263,6 +295,23 @@ mod tests {
         let body = String::from_utf8(encode_body(&envelope())).unwrap();
         let lying = body.replace("\"kind\":\"person_added\"", "\"kind\":\"goal_set\"");
         assert!(decode_stored(&stored(lying.as_bytes())).is_err());
+    }
+
+    #[test]
+    fn a_hash_reads_back_from_its_hex_in_either_case_and_nothing_else_does() {
+        let h = Hash::link(&Hash::ZERO, b"some body");
+        assert_eq!(Hash::from_hex(&h.to_hex()), Some(h));
+        assert_eq!(Hash::from_hex(&h.to_hex().to_uppercase()), Some(h));
+        let hex = h.to_hex();
+        for bad in [
+            &hex[..63],
+            &format!("{hex}0"),
+            &hex.replacen(&hex[..1], "g", 1),
+            "",
+        ] {
+            assert_eq!(Hash::from_hex(bad), None, "{bad}");
+        }
+        assert_eq!(Hash::from_hex(&"é".repeat(32)), None);
     }
 
     #[test]
