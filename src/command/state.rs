@@ -15,6 +15,13 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
+
+use trellis_projections::name::FxBuild;
+
+/// Maps and sets keyed by ids: the Fx hash, several times cheaper than SipHash on short
+/// ids, and a replay looks ids up on every event (see `trellis_projections::name`).
+type Map<K, V> = HashMap<K, V, FxBuild>;
+type Set<K> = HashSet<K, FxBuild>;
 use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
@@ -38,10 +45,10 @@ pub struct State {
     slots: Vec<Slot>,
     /// Streams by interned index (slots refer to streams by index to stay small).
     streams: Vec<StreamInfo>,
-    stream_index: HashMap<String, u32>,
-    pub(crate) orgs: HashMap<String, Org>,
-    pub(crate) people: HashSet<String>,
-    pub(crate) cycles: HashMap<String, Cycle>,
+    stream_index: Map<String, u32>,
+    pub(crate) orgs: Map<String, Org>,
+    pub(crate) people: Set<String>,
+    pub(crate) cycles: Map<String, Cycle>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -83,7 +90,7 @@ pub(crate) struct Org {
     pub parent: Option<String>,
     /// Live rubric adoptions: (position, rubric id, version).
     pub adopted: Vec<(u64, String, u32)>,
-    pub roles: HashMap<String, Role>,
+    pub roles: Map<String, Role>,
     /// Current version numbers; 0 means none recorded yet.
     pub vision: u32,
     pub agreement: u32,
@@ -120,7 +127,7 @@ pub(crate) struct Role {
     /// How many times it was defined; the first definition makes it exist.
     pub versions: u32,
     /// Whether each person holds it, with the assignments and releases that say so.
-    pub holders: HashMap<String, Tracked<bool>>,
+    pub holders: Map<String, Tracked<bool>>,
 }
 
 impl Role {
@@ -139,15 +146,15 @@ pub(crate) struct Cycle {
     pub phase: Tracked<Phase>,
     /// The position of the live `CycleClosed`, if the cycle is closed.
     pub closed: Option<u64>,
-    pub goals: HashMap<String, Goal>,
-    pub milestones: HashMap<String, Milestone>,
+    pub goals: Map<String, Goal>,
+    pub milestones: Map<String, Milestone>,
     /// Ids stay taken even when the fact is retracted, so an id never names two things.
-    pub adjustments: HashSet<String>,
-    pub celebrations: HashSet<String>,
+    pub adjustments: Set<String>,
+    pub celebrations: Set<String>,
     /// Live RACI assignments.
     pub raci: Vec<Raci>,
     /// Live answer and revision positions per question; answered while non-empty.
-    pub reflections: HashMap<String, Vec<u64>>,
+    pub reflections: Map<String, Vec<u64>>,
 }
 
 impl Cycle {
@@ -583,7 +590,7 @@ impl State {
                     kind: *kind,
                     parent: parent.clone(),
                     adopted: Vec::new(),
-                    roles: HashMap::new(),
+                    roles: Map::default(),
                     vision: 0,
                     agreement: 0,
                     plan: 0,
@@ -641,12 +648,12 @@ impl State {
                     focus: focus.clone(),
                     phase: Tracked::new(Phase::Plan),
                     closed: None,
-                    goals: HashMap::new(),
-                    milestones: HashMap::new(),
-                    adjustments: HashSet::new(),
-                    celebrations: HashSet::new(),
+                    goals: Map::default(),
+                    milestones: Map::default(),
+                    adjustments: Set::default(),
+                    celebrations: Set::default(),
                     raci: Vec::new(),
-                    reflections: HashMap::new(),
+                    reflections: Map::default(),
                 });
             }
             Event::EventRetracted { position, .. } => self.retract(*position),
