@@ -27,6 +27,6 @@ pub mod verify;
 pub use append::{Append, AppendError, Appended, Expected, NewEvent};
 pub use envelope::{Envelope, Hash};
 pub use event::*;
-pub use log::{Head, Log, LogError, Options, Pending, Subscription};
+pub use log::{Head, Log, LogError, Options, Pending, Record, Subscription};
 pub use repack::Repacked;
 pub use verify::{Problem, Report};

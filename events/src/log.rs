@@ -476,7 +476,7 @@ impl Log {
     }
 
     /// Like [`Log::iter`] but yields the stored bytes undecoded.
-    pub fn iter_raw(&self, from: u64) -> impl Iterator<Item = Result<(u64, sled::IVec), LogError>> {
+    pub fn iter_raw(&self, from: u64) -> impl Iterator<Item = Result<(u64, Record), LogError>> {
         Events::new(self.shared.tree.clone(), from.max(1), self.head_position())
             .map(|r| r.map_err(LogError::from))
     }
@@ -726,8 +726,9 @@ struct Events {
     segments: sled::Iter,
     next: u64,
     end: u64,
-    /// The segment being read, its first position, and where its records lie in it.
-    value: sled::IVec,
+    /// The segment being read (its records), its first position, and where its records
+    /// lie in it.
+    value: Segment,
     first: u64,
     spans: Vec<(usize, usize)>,
     /// The index in `spans` of the record at `next`.
@@ -742,7 +743,7 @@ impl Events {
             segments,
             next,
             end,
-            value: sled::IVec::default(),
+            value: Segment::Stored(sled::IVec::default()),
             first: 0,
             spans: Vec::new(),
             at: 0,
@@ -759,7 +760,7 @@ impl Events {
     /// begins after `next`). A malformed tail reads as one empty record, which fails to
     /// decode where it is used.
     fn load(&mut self, first: u64, value: sled::IVec) {
-        let value = expanded(value);
+        let value = Segment::of(value);
         self.spans.clear();
         for span in segment::spans(&value) {
             match span {
@@ -807,7 +808,7 @@ impl Events {
 }
 
 impl Iterator for Events {
-    type Item = Result<(u64, sled::IVec), sled::Error>;
+    type Item = Result<(u64, Record), sled::Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -818,7 +819,12 @@ impl Iterator for Events {
                 let position = self.first + self.at as u64;
                 self.at += 1;
                 self.next = position + 1;
-                return Some(Ok((position, self.value.subslice(offset, len))));
+                let record = Record {
+                    segment: self.value.clone(),
+                    offset,
+                    len,
+                };
+                return Some(Ok((position, record)));
             }
             match self.segments.next() {
                 Some(Err(e)) => return Some(Err(e)),
@@ -843,6 +849,64 @@ impl Iterator for Events {
                 },
             }
         }
+    }
+}
+
+/// The records of one segment as a walk reads them: the stored value itself, or the records
+/// a compressed one expanded to (kept as they came out of the decompressor, not copied).
+#[derive(Clone)]
+enum Segment {
+    Stored(sled::IVec),
+    Expanded(Arc<Vec<u8>>),
+}
+
+impl Segment {
+    fn of(value: sled::IVec) -> Segment {
+        match segment::expand(&value) {
+            Ok(std::borrow::Cow::Borrowed(_)) => Segment::Stored(value),
+            Ok(std::borrow::Cow::Owned(records)) => Segment::Expanded(Arc::new(records)),
+            Err(_) => Segment::Stored(sled::IVec::from(&u32::MAX.to_le_bytes()[..])),
+        }
+    }
+}
+
+impl std::ops::Deref for Segment {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Segment::Stored(v) => v,
+            Segment::Expanded(v) => v,
+        }
+    }
+}
+
+/// The stored bytes (hash ‖ body) of one event, sharing its segment's buffer.
+#[derive(Clone)]
+pub struct Record {
+    segment: Segment,
+    offset: usize,
+    len: usize,
+}
+
+impl std::ops::Deref for Record {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        // Spans come from `segment::spans` over this very buffer, so they are in bounds.
+        self.segment
+            .get(self.offset..self.offset + self.len)
+            .unwrap_or_default()
+    }
+}
+
+impl AsRef<[u8]> for Record {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Record({} bytes)", self.len)
     }
 }
 
