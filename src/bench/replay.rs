@@ -285,8 +285,11 @@ impl std::fmt::Display for ReplayBenchReport {
         )?;
         write!(
             f,
-            "{:<44} {:>11.0} MiB",
-            "peak RSS of start-up", self.startup.peak_rss_mib
+            "{:<44} {:>11.0} MiB {:>10}  <= 600 MB {}",
+            "peak RSS of start-up",
+            self.startup.peak_rss_mib,
+            "",
+            mark(self.startup.peak_rss_mib * 1.048_576 <= 600.0)
         )
     }
 }
