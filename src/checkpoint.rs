@@ -252,20 +252,18 @@ mod tests {
         Hash([3; 32])
     }
 
+    /// A checkpoint of empty views at position 7, saved in `dir`.
+    fn saved(dir: &Path) -> Projections {
+        let views = Projections::without_entries();
+        save(dir, "v1".into(), 7, hash(), &State::default(), &views).unwrap();
+        views
+    }
+
     #[test]
     fn a_saved_checkpoint_reads_back_equal() {
         let dir = tempfile::tempdir().unwrap();
         assert!(read_meta(dir.path()).unwrap().is_none());
-        let views = Projections::without_entries();
-        save(
-            dir.path(),
-            "v1".into(),
-            7,
-            hash(),
-            &State::default(),
-            &views,
-        )
-        .unwrap();
+        let views = saved(dir.path());
         let meta = read_meta(dir.path()).unwrap().unwrap();
         assert_eq!(
             (meta.code.as_str(), meta.position, meta.hash),
@@ -279,16 +277,7 @@ mod tests {
     #[test]
     fn a_damaged_checkpoint_is_an_error_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();
-        let views = Projections::without_entries();
-        save(
-            dir.path(),
-            "v1".into(),
-            7,
-            hash(),
-            &State::default(),
-            &views,
-        )
-        .unwrap();
+        saved(dir.path());
         let path = dir.path().join(FILE);
         let bytes = std::fs::read(&path).unwrap();
         // Cut at every length: each is refused or (with the meta intact) fails to load.

@@ -204,23 +204,11 @@ mod tests {
     use std::path::Path;
 
     use serde_json::Value;
-    use trellis_events::{Envelope, LogError};
+    use trellis_events::Envelope;
 
     use super::*;
+    use crate::demo::tests::reopen;
     use crate::demo::{self, DemoOptions};
-
-    /// Opens the log the demo just closed (sled may hold the lock a moment longer).
-    fn reopen(dir: &Path) -> Log {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        loop {
-            match Log::open(dir) {
-                Err(LogError::Locked { .. }) if std::time::Instant::now() < deadline => {
-                    std::thread::sleep(std::time::Duration::from_millis(20))
-                }
-                other => return other.expect("the log opens"),
-            }
-        }
-    }
 
     fn demo_log(dir: &Path) -> (Log, Vec<Envelope>) {
         demo::generate(dir, &Catalog::shipped(), &DemoOptions::default()).expect("demo");

@@ -56,7 +56,7 @@ fn sample(dir: &Path, seed: u64) -> DemoSummary {
 
 /// Opens the log `generate` just closed. sled's I/O threads can hold the directory's lock
 /// a moment after the last handle is dropped, so a busy machine gets a short grace period.
-fn reopen(dir: &Path) -> Log {
+pub(crate) fn reopen(dir: &Path) -> Log {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         match Log::open(dir) {
