@@ -484,11 +484,12 @@ impl Log {
     /// Merges small committed segments into larger ones now (the log also does this in the
     /// background as it grows); see [`crate::repack`].
     pub fn repack(&self) -> Result<Repacked, LogError> {
-        self.repack_with(&mut |_| {})
+        self.repack_with(&mut |_| true)
     }
 
-    /// [`Log::repack`], telling `progress` the position reached after each merged run.
-    pub fn repack_with(&self, progress: &mut dyn FnMut(u64)) -> Result<Repacked, LogError> {
+    /// [`Log::repack`], telling `progress` the position reached after each merged run; it
+    /// answers whether to go on (what was merged stays merged, and the next pass resumes).
+    pub fn repack_with(&self, progress: &mut dyn FnMut(u64) -> bool) -> Result<Repacked, LogError> {
         Ok(self.shared.repacker.run(progress)?)
     }
 
@@ -1405,6 +1406,25 @@ mod tests {
         let report = log.verify();
         assert!(report.holds(), "{report:?}");
         assert_eq!(report.checked, 153);
+    }
+
+    #[test]
+    fn a_repack_stopped_early_keeps_what_it_merged_and_the_next_one_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        // Fewer than wake the background repacker, so only these passes merge.
+        single_appends(&log, 200);
+        let before = raw(&log, 1);
+        let first = log.repack_with(&mut |_| false).unwrap();
+        assert_eq!(first.runs, 1);
+        let after_one = segment_count(&log);
+        assert!(after_one < 200 && after_one > 10, "{after_one}");
+        assert_eq!(raw(&log, 1), before);
+        let rest = log.repack().unwrap();
+        assert!(rest.runs >= 2, "{rest:?}");
+        assert!(segment_count(&log) < 10);
+        assert_eq!(raw(&log, 1), before);
+        assert!(log.verify().holds());
     }
 
     #[test]

@@ -49,13 +49,16 @@ pub struct Repacked {
 /// later appends; it is merged too only when `tail` is true (and merged again, grown, by a
 /// later pass).
 ///
+/// `progress` hears the position reached after each merged run and answers whether to go
+/// on; a pass stopped early has merged what it reached, and the next resumes there.
+///
 /// Callers serialize passes (see [`Repacker`]); appends may run alongside, since they only
 /// write segments after `head`.
 pub fn repack(
     tree: &sled::Tree,
     head: u64,
     tail: bool,
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn FnMut(u64) -> bool,
 ) -> Result<Repacked, sled::Error> {
     let mark = tree
         .get(MARK_KEY)?
@@ -74,7 +77,9 @@ pub fn repack(
         let len = segment::expanded_len(&v);
         if !run.is_empty() && size + len > PACK_BYTES {
             write_run(tree, &run, first, &mut done)?;
-            progress(first);
+            if !progress(first) {
+                return Ok(done);
+            }
             run.clear();
             size = 0;
         }
@@ -175,7 +180,7 @@ impl Repacker {
 
     /// One pass now, up to the current head, the last run included; `progress` hears the
     /// position reached after each merged run.
-    pub fn run(&self, progress: &mut dyn FnMut(u64)) -> Result<Repacked, sled::Error> {
+    pub fn run(&self, progress: &mut dyn FnMut(u64) -> bool) -> Result<Repacked, sled::Error> {
         let _pass = lock(&self.pass);
         repack(&self.tree, *self.head.borrow(), true, progress)
     }
@@ -219,7 +224,9 @@ fn background(
         }
         let _pass = lock(pass);
         let head = *head.borrow();
-        match repack(tree, head, false, &mut |_| {}) {
+        // A close does not wait for a long pass (after an import, say) to finish.
+        let mut go_on = |_| !lock(m).stop;
+        match repack(tree, head, false, &mut go_on) {
             Ok(done) => tracing::debug!(runs = done.runs, segments = done.segments, "repacked"),
             Err(e) => tracing::warn!(error = %e, "repacking failed; the log is unchanged"),
         }

@@ -120,7 +120,10 @@ pub fn run(data: &Path, action: LogAction) -> anyhow::Result<ExitCode> {
             let log = open_existing(data)?;
             let head = log.head_position();
             let bar = Progress::new("repacking", head, true);
-            let done = log.repack_with(&mut |position| bar.set(position))?;
+            let done = log.repack_with(&mut |position| {
+                bar.set(position);
+                true
+            })?;
             bar.finish();
             println!(
                 "repacked {} segments into {} (log of {head} events)",
