@@ -12,11 +12,13 @@
 //! segment it expected moved under a key it has passed and looks it up again
 //! (`log::Events`).
 //!
-//! The log runs this on a background thread of its own after every [`REPACK_AFTER`] newly
-//! committed segments; [`crate::Log::repack`] runs it at once.
+//! The log runs this on a background thread of its own once [`REPACK_AFTER`] segments were
+//! committed and the log has had a short lull without commits (so merging does not compete
+//! with a burst of appends); [`crate::Log::repack`] runs it at once.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -31,6 +33,15 @@ pub const PACK_BYTES: usize = 24 * 1024;
 
 /// Newly committed segments that wake the background repacker.
 pub const REPACK_AFTER: u64 = 256;
+
+/// How long the log must have gone without a commit before the background repacker runs
+/// (and it stops between runs when one arrives): merging competes with appends for the
+/// CPU and for sled's batch lock, so it waits for a lull.
+const QUIET: Duration = Duration::from_millis(20);
+
+/// How far the background repacker lets unmerged segments pile up under a load with no
+/// lull before it runs a whole pass anyway (about 150 MB of small segments).
+const FORCE_AFTER: u64 = 1024 * REPACK_AFTER;
 
 /// Where repacking resumes: the first position of the first segment that may still grow.
 const MARK_KEY: &[u8] = b"p";
@@ -138,8 +149,16 @@ pub(crate) struct Repacker {
 
 #[derive(Default)]
 struct Wake {
+    /// Segments committed since the last pass began (or that a pass left unmerged).
     committed: u64,
+    last_commit: Option<Instant>,
     stop: bool,
+}
+
+impl Wake {
+    fn quiet(&self) -> bool {
+        self.last_commit.is_none_or(|t| t.elapsed() >= QUIET)
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -173,6 +192,7 @@ impl Repacker {
         let (m, cv) = &*self.wake;
         let mut w = lock(m);
         w.committed += segments;
+        w.last_commit = Some(Instant::now());
         if w.committed >= REPACK_AFTER {
             cv.notify_one();
         }
@@ -212,23 +232,42 @@ fn background(
 ) {
     let (m, cv) = wake;
     loop {
-        {
+        let forced = {
             let mut w = lock(m);
             while !w.stop && w.committed < REPACK_AFTER {
                 w = cv.wait(w).unwrap_or_else(|p| p.into_inner());
             }
+            // Wait for a lull in appends, unless far behind.
+            while !w.stop && w.committed < FORCE_AFTER && !w.quiet() {
+                w = cv
+                    .wait_timeout(w, QUIET)
+                    .map_or_else(|p| p.into_inner().0, |(w, _)| w);
+            }
             if w.stop {
                 return;
             }
+            let forced = w.committed >= FORCE_AFTER;
             w.committed = 0;
-        }
+            forced
+        };
         let _pass = lock(pass);
         let head = *head.borrow();
-        // A close does not wait for a long pass (after an import, say) to finish.
-        let mut go_on = |_| !lock(m).stop;
+        let mut busy = false;
+        // Between runs: stop for a close, and give way to appends unless far behind. A
+        // close does not wait for a long pass (after an import, say) to finish.
+        let mut go_on = |_| {
+            let w = lock(m);
+            busy = !forced && !w.quiet();
+            !w.stop && !busy
+        };
         match repack(tree, head, false, &mut go_on) {
             Ok(done) => tracing::debug!(runs = done.runs, segments = done.segments, "repacked"),
             Err(e) => tracing::warn!(error = %e, "repacking failed; the log is unchanged"),
+        }
+        if busy {
+            // What is left waits for the next lull.
+            let mut w = lock(m);
+            w.committed = w.committed.max(REPACK_AFTER);
         }
     }
 }

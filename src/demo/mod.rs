@@ -191,6 +191,15 @@ pub fn generate(data: &Path, catalog: &Catalog, opts: &DemoOptions) -> anyhow::R
             );
         }
     }
+    // Written without a lull, the log has merged only some of its small segments in the
+    // background: merge the rest now, as a store in use would in its quiet moments.
+    let repacking = Progress::new("repacking", rec.written, opts.progress);
+    log.repack_with(&mut |position| {
+        repacking.set(position);
+        true
+    })
+    .context("repacking the log")?;
+    repacking.finish();
     log.flush().context("flushing the log")?;
     let (Some(first_recorded), Some(last_recorded)) = (rec.first, rec.last) else {
         bail!("the demo wrote nothing");
