@@ -282,6 +282,29 @@ mod tests {
     }
 
     #[test]
+    fn a_checkpoint_written_by_another_code_version_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut app = App::open(dir.path(), Catalog::shipped()).unwrap();
+            app.execute(&register("north"), "ana", today()).unwrap();
+            let hash = app.log.get(1).unwrap().unwrap().hash;
+            // Right position and hash, but folded by other code.
+            checkpoint::save(
+                dir.path(),
+                "trellis-0.0.0/state-0/projections-0".into(),
+                1,
+                hash,
+                &State::default(),
+                &App::new_projections(),
+            )
+            .unwrap();
+        }
+        let app = App::open(dir.path(), Catalog::shipped()).unwrap();
+        assert!(app.load_checkpoint().is_none());
+        assert!(app.projections.org_tree().unit("north").is_some());
+    }
+
+    #[test]
     fn a_checkpoint_that_does_not_match_the_log_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         {

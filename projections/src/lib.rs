@@ -73,8 +73,9 @@ pub use timeline::{Entries, Timelines};
 
 /// The version of the fold code and of the views' shapes.
 ///
-/// A checkpoint records the version it was written by; one written by another version is
-/// refused ([`Projections::from_checkpoint`]) and the views are rebuilt from the log instead.
+/// A checkpoint (the app's, written from [`Projections::timelines`] and [`Projections::rest`])
+/// records the version it was written by; one written by another version is refused and the
+/// views are rebuilt from the log instead.
 /// Bump it whenever any view's fields or any fold's behaviour change, even if the JSON would
 /// still parse: a checkpoint built by an older fold would otherwise silently disagree with a
 /// rebuild.
@@ -82,10 +83,10 @@ pub const CODE_VERSION: u32 = 2;
 
 /// Every view, folded together from one log.
 ///
-/// Serializable for checkpoints; deserializing shares the allocations of repeated ids, so a
-/// restored checkpoint takes no more memory than the fold it was written from. Whether cycles
-/// keep their timeline entries ([`Projections::entries`]) is serialized with the timelines, so
-/// a restored checkpoint keeps folding the way it was written.
+/// Written to a checkpoint in two [`Parts`]; reading them shares the allocations of repeated
+/// ids, so a restored checkpoint takes no more memory than the fold it was written from.
+/// Whether cycles keep their timeline entries ([`Projections::entries`]) is serialized with
+/// the timelines, so a restored checkpoint keeps folding the way it was written.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Projections {
     /// The position of the last applied event; 0 before any.
@@ -99,34 +100,6 @@ pub struct Projections {
     /// The ids every view has seen, so that each is stored once and looked up once per event.
     #[serde(skip)]
     names: Interner,
-}
-
-/// The stored form of [`Projections`]: the same fields, read while sharing names.
-#[derive(Deserialize)]
-struct Stored {
-    position: u64,
-    recorded_at: Option<DateTime<Utc>>,
-    documents: Documents,
-    maturity: Maturity,
-    timelines: Timelines,
-    accountability: Accountability,
-}
-
-impl<'de> Deserialize<'de> for Projections {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Projections, D::Error> {
-        let (s, names) = name::sharing_names(|| Stored::deserialize(d));
-        let s = s?;
-        Ok(Projections {
-            position: s.position,
-            recorded_at: s.recorded_at,
-            documents: s.documents,
-            maturity: s.maturity,
-            timelines: s.timelines,
-            accountability: s.accountability,
-            // The names just read, so events folded after a restore share them too.
-            names: names.unwrap_or_default(),
-        })
-    }
 }
 
 /// The views cut in two parts of similar size, so that a checkpoint can encode and decode
@@ -282,55 +255,6 @@ impl Projections {
         self.accountability
             .for_person(&self.timelines, &self.documents, person, today)
     }
-
-    /// The checkpoint form: [`CODE_VERSION`] and every view, as JSON.
-    pub fn to_checkpoint(&self) -> Result<Vec<u8>, CheckpointError> {
-        let checkpoint = CheckpointOut {
-            code_version: CODE_VERSION,
-            projections: self,
-        };
-        serde_json::to_vec(&checkpoint).map_err(CheckpointError::Corrupt)
-    }
-
-    /// Reads a checkpoint written by [`Projections::to_checkpoint`] of this code version.
-    pub fn from_checkpoint(bytes: &[u8]) -> Result<Projections, CheckpointError> {
-        let head: CheckpointHead =
-            serde_json::from_slice(bytes).map_err(CheckpointError::Corrupt)?;
-        if head.code_version != CODE_VERSION {
-            return Err(CheckpointError::Stale {
-                found: head.code_version,
-                expected: CODE_VERSION,
-            });
-        }
-        let checkpoint: CheckpointIn =
-            serde_json::from_slice(bytes).map_err(CheckpointError::Corrupt)?;
-        Ok(checkpoint.projections)
-    }
-}
-
-#[derive(Serialize)]
-struct CheckpointOut<'a> {
-    code_version: u32,
-    projections: &'a Projections,
-}
-
-#[derive(Deserialize)]
-struct CheckpointHead {
-    code_version: u32,
-}
-
-#[derive(Deserialize)]
-struct CheckpointIn {
-    projections: Projections,
-}
-
-/// Why a checkpoint cannot be used; either way, rebuild from the log.
-#[derive(Debug, thiserror::Error)]
-pub enum CheckpointError {
-    #[error("checkpoint was written by projections code version {found}, this is {expected}")]
-    Stale { found: u32, expected: u32 },
-    #[error("checkpoint is not readable: {0}")]
-    Corrupt(serde_json::Error),
 }
 
 /// The views as of log position `k`: the fold of every event at a position up to `k` (timeline
