@@ -557,7 +557,7 @@ impl Log {
     }
 
     /// Every stored event, including any beyond the published head (for verification).
-    fn iter_raw_all(&self) -> impl Iterator<Item = Result<(u64, sled::IVec), sled::Error>> {
+    fn iter_raw_all(&self) -> impl Iterator<Item = Result<(u64, Record), sled::Error>> {
         unpack(self.shared.tree.scan_prefix([keys::EVENT]))
     }
 }
@@ -687,7 +687,7 @@ fn last_event(tree: &sled::Tree) -> Result<Option<Envelope>, LogError> {
     };
     let (k, v) = last?;
     let first = keys::event_pos(&k).unwrap_or(0);
-    let v = expanded(v);
+    let v = Segment::of(v);
     let records: Vec<_> = segment::records(&v).collect();
     let position = first + records.len().saturating_sub(1) as u64;
     match records.last() {
@@ -874,8 +874,10 @@ fn nudge_lru(tree: &sled::Tree, key: &[u8]) {
     }
 }
 
-/// The records of one segment as a walk reads them: the stored value itself, or the records
-/// a compressed one expanded to (kept as they came out of the decompressor, not copied).
+/// The records of one segment as they are read: the stored value itself, or the records a
+/// compressed one expanded to (kept as they came out of the decompressor, not copied). One
+/// that does not expand reads as a single malformed record, which decoding refuses and
+/// verification reports at the segment's first position.
 #[derive(Clone)]
 enum Segment {
     Stored(sled::IVec),
@@ -932,24 +934,13 @@ impl std::fmt::Debug for Record {
     }
 }
 
-/// The plain records of a stored segment, expanding a compressed one (see
-/// [`segment::compress`]). One that does not expand reads as a single malformed record, which
-/// decoding refuses and verification reports at the segment's first position.
-fn expanded(value: sled::IVec) -> sled::IVec {
-    match segment::expand(&value) {
-        Ok(std::borrow::Cow::Borrowed(_)) => value,
-        Ok(std::borrow::Cow::Owned(records)) => sled::IVec::from(records),
-        Err(_) => sled::IVec::from(&u32::MAX.to_le_bytes()[..]),
-    }
-}
-
 /// The stored bytes (hash ‖ body) of the event at `position`.
 fn stored_at(tree: &sled::Tree, position: u64) -> Result<Option<Vec<u8>>, LogError> {
     let Some((first, v)) = segment_at(tree, position)? else {
         return Ok(None);
     };
     let index = (position - first) as usize;
-    let v = expanded(v);
+    let v = Segment::of(v);
     let record = segment::records(&v).nth(index);
     match record {
         Some(Ok(stored)) => Ok(Some(stored.to_vec())),
@@ -961,19 +952,27 @@ fn stored_at(tree: &sled::Tree, position: u64) -> Result<Option<Vec<u8>>, LogErr
     }
 }
 
-/// Unpacks segments into their events' positions and stored bytes. A malformed record is
-/// yielded as empty bytes, which verification reports as altered and decoding refuses.
-fn unpack(segments: sled::Iter) -> impl Iterator<Item = Result<(u64, sled::IVec), sled::Error>> {
+/// Unpacks segments exactly as stored (no look-ups past gaps or overlaps, unlike
+/// [`Events`]) into their events' positions and stored bytes, for verification. A malformed
+/// record is yielded as empty bytes, which verification reports as altered.
+fn unpack(segments: sled::Iter) -> impl Iterator<Item = Result<(u64, Record), sled::Error>> {
     segments.flat_map(|r| {
-        let items: Vec<Result<(u64, sled::IVec), sled::Error>> = match r {
+        let items: Vec<Result<(u64, Record), sled::Error>> = match r {
             Err(e) => vec![Err(e)],
             Ok((k, v)) => {
                 let first = keys::event_pos(&k).unwrap_or(0);
-                let v = expanded(v);
-                segment::records(&v)
+                let segment = Segment::of(v);
+                segment::spans(&segment)
                     .enumerate()
-                    .map(|(i, rec)| {
-                        Ok((first + i as u64, sled::IVec::from(rec.unwrap_or_default())))
+                    .map(|(i, span)| {
+                        let (offset, len) = span.unwrap_or((0, 0));
+                        let segment = segment.clone();
+                        let record = Record {
+                            segment,
+                            offset,
+                            len,
+                        };
+                        Ok((first + i as u64, record))
                     })
                     .collect()
             }

@@ -48,7 +48,7 @@ impl Report {
 /// Checks every stored event in order against the chain and the acknowledged head.
 pub fn walk<I>(events: I, acknowledged: Option<Head>) -> Report
 where
-    I: IntoIterator<Item = Result<(u64, sled::IVec), sled::Error>>,
+    I: IntoIterator<Item = Result<(u64, crate::log::Record), sled::Error>>,
 {
     let mut head = Head {
         position: 0,
