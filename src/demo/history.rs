@@ -579,35 +579,22 @@ impl<'r, 'c> Sim<'r, 'c> {
             let actor = ds.state_officer.clone().unwrap_or_else(|| sup.clone());
             acts.push(Act::new(
                 &actor,
-                Command::RegisterOrgUnit(RegisterOrgUnit {
-                    org: spec.state_id.clone(),
-                    kind: OrgKind::State,
-                    name: spec.state_name.clone(),
-                    parent: None,
-                    on: None,
-                }),
+                register(&spec.state_id, OrgKind::State, &spec.state_name, None),
             ));
         }
         acts.push(Act::new(
             &sup,
-            Command::RegisterOrgUnit(RegisterOrgUnit {
-                org: spec.id.clone(),
-                kind: OrgKind::District,
-                name: spec.name.clone(),
-                parent: Some(spec.state_id.clone()),
-                on: None,
-            }),
+            register(
+                &spec.id,
+                OrgKind::District,
+                &spec.name,
+                Some(&spec.state_id),
+            ),
         ));
         for s in &spec.schools {
             acts.push(Act::new(
                 &sup,
-                Command::RegisterOrgUnit(RegisterOrgUnit {
-                    org: s.id.clone(),
-                    kind: OrgKind::School,
-                    name: s.name.clone(),
-                    parent: Some(spec.id.clone()),
-                    on: None,
-                }),
+                register(&s.id, OrgKind::School, &s.name, Some(&spec.id)),
             ));
         }
         for p in &spec.people {
@@ -2210,6 +2197,16 @@ fn m_day(d: &DistrictSim) -> NaiveDate {
 
 fn theme_index(indicator: &str) -> Option<usize> {
     LEADERSHIP.iter().position(|t| t.indicator == indicator)
+}
+
+fn register(org: &str, kind: OrgKind, name: &str, parent: Option<&str>) -> Command {
+    Command::RegisterOrgUnit(RegisterOrgUnit {
+        org: org.into(),
+        kind,
+        name: name.into(),
+        parent: parent.map(Into::into),
+        on: None,
+    })
 }
 
 fn add_person(id: &str, name: &str, email: &str) -> Command {
