@@ -14,8 +14,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use trellis_events::{Envelope, Event, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
 
+use crate::by_id::ById;
 use crate::live::{Live, Stamp, Stamped};
-use crate::name::{FxHashMap, Interner, Name};
+use crate::name::{Interner, Name};
 use crate::timeline::{Entries, Entry, Fact, TimelineEntry};
 
 /// A goal or a milestone of a cycle: the events' `ItemRef`, with a shared id. It serializes
@@ -271,10 +272,9 @@ pub struct Cycle {
     pub opened: Stamp,
     pub phases: Live<PhaseChange>,
     pub closed: Option<Stamped<String>>,
-    /// Hashed rather than ordered: a lookup then reads one id instead of several; listings
-    /// sort by the order items were set or planned.
-    pub goals: FxHashMap<Name, Goal>,
-    pub milestones: FxHashMap<Name, Milestone>,
+    /// In the order they were set or planned (see [`ById`] for why not a hash map).
+    pub goals: ById<Name, Goal>,
+    pub milestones: ById<Name, Milestone>,
     /// The live answers to each reflection question (answers and revisions), in log order.
     pub answers: BTreeMap<Name, Live<String>>,
     /// Every live fact and every retraction in log order (so a fact is a push and a
@@ -310,8 +310,8 @@ impl Cycle {
             opened: Stamp::interned(env, names),
             phases: Live::default(),
             closed: None,
-            goals: FxHashMap::default(),
-            milestones: FxHashMap::default(),
+            goals: ById::new(),
+            milestones: ById::new(),
             answers: BTreeMap::new(),
             entries: Vec::new(),
             opening,

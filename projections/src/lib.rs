@@ -45,6 +45,7 @@
 
 pub mod accountability;
 pub mod audit;
+pub mod by_id;
 pub mod cycle;
 pub mod documents;
 pub mod live;

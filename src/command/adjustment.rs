@@ -39,7 +39,7 @@ pub(super) fn log(
         c.adjustment.as_deref(),
         "adj-",
         cycle.adjustments.len(),
-        |id| cycle.adjustments.contains(id),
+        |id| cycle.adjustments.contains_key(id),
     )?;
     check::required("what_changed", &c.what_changed)?;
     check::required("why", &c.why)?;

@@ -37,7 +37,7 @@ pub(super) fn log(
         c.celebration.as_deref(),
         "cel-",
         cycle.celebrations.len(),
-        |id| cycle.celebrations.contains(id),
+        |id| cycle.celebrations.contains_key(id),
     )?;
     check::required("what", &c.what)?;
     if let Some(item) = &c.item {

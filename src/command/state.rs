@@ -16,6 +16,8 @@
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 
+use trellis_projections::by_id::ById;
+use trellis_projections::live::grow_exactly;
 use trellis_projections::name::FxBuild;
 
 /// Maps and sets keyed by ids: the Fx hash, several times cheaper than SipHash on short
@@ -146,15 +148,16 @@ pub(crate) struct Cycle {
     pub phase: Tracked<Phase>,
     /// The position of the live `CycleClosed`, if the cycle is closed.
     pub closed: Option<u64>,
-    pub goals: Map<String, Goal>,
-    pub milestones: Map<String, Milestone>,
+    // A cycle holds a handful of each, so lists searched by id (see `ById`), not hash maps.
+    pub goals: ById<String, Goal>,
+    pub milestones: ById<String, Milestone>,
     /// Ids stay taken even when the fact is retracted, so an id never names two things.
-    pub adjustments: Set<String>,
-    pub celebrations: Set<String>,
+    pub adjustments: ById<String, ()>,
+    pub celebrations: ById<String, ()>,
     /// Live RACI assignments.
     pub raci: Vec<Raci>,
     /// Live answer and revision positions per question; answered while non-empty.
-    pub reflections: Map<String, Vec<u64>>,
+    pub reflections: ById<String, Vec<u64>>,
 }
 
 impl Cycle {
@@ -294,6 +297,7 @@ impl<T> Tracked<T> {
     }
 
     fn set(&mut self, position: u64, value: T) {
+        grow_exactly(&mut self.changes);
         self.changes.push((position, value));
     }
 
@@ -648,12 +652,12 @@ impl State {
                     focus: focus.clone(),
                     phase: Tracked::new(Phase::Plan),
                     closed: None,
-                    goals: Map::default(),
-                    milestones: Map::default(),
-                    adjustments: Set::default(),
-                    celebrations: Set::default(),
+                    goals: ById::new(),
+                    milestones: ById::new(),
+                    adjustments: ById::new(),
+                    celebrations: ById::new(),
                     raci: Vec::new(),
-                    reflections: Map::default(),
+                    reflections: ById::new(),
                 });
             }
             Event::EventRetracted { position, .. } => self.retract(*position),
@@ -695,7 +699,7 @@ impl State {
                 serves,
                 ..
             } => {
-                c.goals.entry(goal.clone()).or_insert_with(|| Goal {
+                c.goals.get_or_insert_with(goal.clone(), || Goal {
                     accountable: Tracked::new(accountable.clone()),
                     definition: Tracked::new(GoalDef::of(
                         statement,
@@ -737,8 +741,7 @@ impl State {
                 ..
             } => {
                 c.milestones
-                    .entry(milestone.clone())
-                    .or_insert_with(|| Milestone {
+                    .get_or_insert_with(milestone.clone(), || Milestone {
                         goal: goal.clone(),
                         due: Tracked::new(*due_on),
                         accountable: Tracked::new(accountable.clone()),
@@ -777,14 +780,16 @@ impl State {
                 }
             },
             Event::AdjustmentLogged { adjustment, .. } => {
-                c.adjustments.insert(adjustment.clone());
+                c.adjustments.insert(adjustment.clone(), ());
             }
             Event::CelebrationLogged { celebration, .. } => {
-                c.celebrations.insert(celebration.clone());
+                c.celebrations.insert(celebration.clone(), ());
             }
             Event::ReflectionAnswered { question, .. }
             | Event::ReflectionRevised { question, .. } => {
-                c.reflections.entry(question.clone()).or_default().push(pos);
+                c.reflections
+                    .get_or_insert_with(question.clone(), Vec::new)
+                    .push(pos);
             }
             _ => {}
         }
@@ -902,7 +907,12 @@ mod tests {
         state.apply(&env);
         assert_eq!(state.stream_version(&stream::cycle("c1")), before);
         assert_eq!(
-            *state.cycles["c1"].goals["g1"].status.current(),
+            *state.cycles["c1"]
+                .goals
+                .get("g1")
+                .expect("goal g1")
+                .status
+                .current(),
             Status::Done
         );
     }
@@ -921,7 +931,12 @@ mod tests {
         let reached_at = events.len() as u64;
         let state = given(events.clone());
         assert_eq!(
-            *state.cycles["c1"].milestones["m1"].status.current(),
+            *state.cycles["c1"]
+                .milestones
+                .get("m1")
+                .expect("milestone m1")
+                .status
+                .current(),
             Status::Done
         );
 
@@ -934,7 +949,12 @@ mod tests {
         ));
         let state = given(events);
         assert_eq!(
-            *state.cycles["c1"].milestones["m1"].status.current(),
+            *state.cycles["c1"]
+                .milestones
+                .get("m1")
+                .expect("milestone m1")
+                .status
+                .current(),
             Status::Open
         );
         assert!(state.at(reached_at).is_some_and(|p| p.retracted));
