@@ -57,6 +57,7 @@ pub struct GoalVersion {
     pub statement: String,
     pub target: Option<IndicatorTarget>,
     pub measure: Option<MeasureDef>,
+    #[serde(with = "crate::dates::day")]
     pub due_on: NaiveDate,
     /// The part of the vision the goal serves.
     pub serves: Option<String>,
@@ -152,6 +153,7 @@ impl People {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeasurePoint {
     pub position: u64,
+    #[serde(with = "crate::dates::day")]
     pub occurred_on: NaiveDate,
     pub value: f64,
 }
@@ -208,7 +210,9 @@ impl Goal {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reschedule {
+    #[serde(with = "crate::dates::day")]
     pub from: NaiveDate,
+    #[serde(with = "crate::dates::day")]
     pub to: NaiveDate,
     pub reason: String,
 }
@@ -219,6 +223,7 @@ pub struct Milestone {
     pub goal: Name,
     pub title: String,
     /// The due date as planned; see [`Milestone::due_on`] for the current one.
+    #[serde(with = "crate::dates::day")]
     pub planned_due_on: NaiveDate,
     pub measure: String,
     pub planned: Stamp,

@@ -47,6 +47,7 @@ pub mod accountability;
 pub mod audit;
 pub mod by_id;
 pub mod cycle;
+pub mod dates;
 pub mod documents;
 pub mod live;
 pub mod maturity;
@@ -80,7 +81,7 @@ pub use timeline::{Entries, Timelines};
 /// Bump it whenever any view's fields or any fold's behaviour change, even if the JSON would
 /// still parse: a checkpoint built by an older fold would otherwise silently disagree with a
 /// rebuild.
-pub const CODE_VERSION: u32 = 2;
+pub const CODE_VERSION: u32 = 3;
 
 /// Every view, folded together from one log.
 ///

@@ -18,8 +18,10 @@ use crate::name::{Interner, Name};
 pub struct Stamp {
     pub position: u64,
     /// When it happened, as the user said.
+    #[serde(with = "crate::dates::day")]
     pub occurred_on: NaiveDate,
     /// When the log recorded it.
+    #[serde(with = "crate::dates::instant")]
     pub recorded_at: DateTime<Utc>,
     pub actor: Name,
 }
