@@ -112,9 +112,9 @@ impl App {
         let behind = head.saturating_sub(self.position);
         let progress = Progress::new("catching up", behind, behind > 200_000);
         let mut n = 0;
-        for env in self.log.iter_prefetched(self.position + 1) {
-            let env = env?;
-            self.fold(&env);
+        let mut events = self.log.prefetched(self.position + 1);
+        while let Some(env) = events.next() {
+            self.fold(env?);
             n += 1;
             progress.tick(n);
         }

@@ -54,9 +54,13 @@ pub fn resolve(log: &Log, point: Point) -> Result<AsOf, LogError> {
 pub fn views_at(log: &Log, position: u64, progress: bool) -> Result<Projections, LogError> {
     let bar = Progress::new("replaying", position, progress && position > 200_000);
     let mut views = Projections::without_entries();
-    for (n, env) in log.iter_prefetched(1).take(position as usize).enumerate() {
-        views.apply(&env?);
-        bar.tick(n as u64 + 1);
+    let mut events = log.prefetched(1);
+    let mut n = 0;
+    while n < position {
+        let Some(env) = events.next() else { break };
+        views.apply(env?);
+        n += 1;
+        bar.tick(n);
     }
     bar.finish();
     Ok(views)

@@ -95,10 +95,11 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let mut state = State::default();
             let mut views = App::new_projections();
             let mut n = 0u64;
-            for env in log.iter_prefetched(1) {
+            let mut events = log.prefetched(1);
+            while let Some(env) = events.next() {
                 let env = env?;
-                state.apply(&env);
-                views.apply(&env);
+                state.apply(env);
+                views.apply(env);
                 n += 1;
             }
             std::hint::black_box((&state, &views));
