@@ -1410,6 +1410,17 @@ mod tests {
         assert_eq!(report.checked, 3);
     }
 
+    /// A log of 3001 events in a temp dir (kept alive by the returned guard).
+    fn log_of_3001_events() -> (tempfile::TempDir, Log) {
+        let dir = tempfile::tempdir().unwrap();
+        let log = Log::open(dir.path()).unwrap();
+        for i in 0..3000 {
+            log.submit(add("s", &[&format!("p{i}")])).unwrap();
+        }
+        log.append_blocking(add("s", &["last"])).unwrap();
+        (dir, log)
+    }
+
     /// Positions `prefetched` lends from `from` on, up to `limit` of them, and whether it
     /// ended in an error.
     fn prefetched_positions(log: &Log, from: u64, limit: usize) -> (Vec<u64>, bool) {
@@ -1427,12 +1438,7 @@ mod tests {
 
     #[test]
     fn the_prefetching_reader_lends_what_the_plain_iterator_yields() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = Log::open(dir.path()).unwrap();
-        for i in 0..3000 {
-            log.submit(add("s", &[&format!("p{i}")])).unwrap();
-        }
-        log.append_blocking(add("s", &["last"])).unwrap();
+        let (_dir, log) = log_of_3001_events();
         let plain: Vec<u64> = log.iter(5).map(|e| e.unwrap().position).collect();
         let (ahead, failed) = prefetched_positions(&log, 5, usize::MAX);
         assert_eq!(plain, ahead);
@@ -1445,12 +1451,7 @@ mod tests {
 
     #[test]
     fn the_prefetching_reader_lends_what_precedes_a_damaged_event_then_its_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let log = Log::open(dir.path()).unwrap();
-        for i in 0..3000 {
-            log.submit(add("s", &[&format!("p{i}")])).unwrap();
-        }
-        log.append_blocking(add("s", &["last"])).unwrap();
+        let (_dir, log) = log_of_3001_events();
         // Cut the segment holding position 2000 to a few bytes: it no longer decodes.
         let (first, _) = segment_at(&log.shared.tree, 2000).unwrap().unwrap();
         log.shared
