@@ -459,16 +459,15 @@ impl Log {
         let (back, used) = mpsc::sync_channel::<Chunk>(8);
         let reader = move || {
             let mut chunk = Vec::with_capacity(CHUNK);
+            let mut failed = None;
             for item in log.iter(from) {
-                let env = match item {
-                    Ok(env) => env,
+                match item {
+                    Ok(env) => chunk.push(env),
                     Err(e) => {
-                        let _ = tx.send(Ok(chunk));
-                        let _ = tx.send(Err(e));
-                        return;
+                        failed = Some(e);
+                        break;
                     }
-                };
-                chunk.push(env);
+                }
                 if chunk.len() == CHUNK {
                     // A chunk the caller is done with: its events are freed here, on clear.
                     let next = used.try_recv().map_or_else(
@@ -484,7 +483,13 @@ impl Log {
                     }
                 }
             }
+            // Let go of the store before the caller can see the end, so that it can close
+            // and reopen it at once.
+            drop(log);
             let _ = tx.send(Ok(chunk));
+            if let Some(e) = failed {
+                let _ = tx.send(Err(e));
+            }
             drop(tx);
             // Free the last chunks here too, as they come back.
             while used.recv().is_ok() {}
@@ -1447,6 +1452,18 @@ mod tests {
         // Stopping early ends the reader thread instead of blocking it.
         assert_eq!(prefetched_positions(&log, 1, 3), (vec![1, 2, 3], false));
         assert_eq!(prefetched_positions(&log, 3002, 10), (vec![], false));
+    }
+
+    #[test]
+    fn a_log_read_to_its_end_ahead_of_the_caller_reopens_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        for round in 1..=20 {
+            let log = Log::open(dir.path()).unwrap();
+            log.append_blocking(add("s", &[&format!("p{round}")])).unwrap();
+            let (seen, failed) = prefetched_positions(&log, 1, usize::MAX);
+            assert_eq!((seen.len(), failed), (round, false));
+            // Dropped here; the reader thread must not still hold the store open.
+        }
     }
 
     #[test]
