@@ -483,9 +483,6 @@ impl Log {
                     }
                 }
             }
-            // Let go of the store before the caller can see the end, so that it can close
-            // and reopen it at once.
-            drop(log);
             let _ = tx.send(Ok(chunk));
             if let Some(e) = failed {
                 let _ = tx.send(Err(e));
@@ -494,15 +491,15 @@ impl Log {
             // Free the last chunks here too, as they come back.
             while used.recv().is_ok() {}
         };
-        if let Err(e) = std::thread::Builder::new()
+        let reader = std::thread::Builder::new()
             .name("trellis-log-reader".into())
             .spawn(reader)
-        {
-            tracing::warn!(error = %e, "could not start a reader thread");
-        }
+            .map_err(|e| tracing::warn!(error = %e, "could not start a reader thread"))
+            .ok();
         Prefetched {
-            rx,
-            back,
+            rx: Some(rx),
+            back: Some(back),
+            reader,
             chunk: Vec::new(),
             at: 0,
         }
@@ -627,9 +624,10 @@ type Chunk = Vec<Envelope>;
 
 /// Events read and decoded ahead on a second thread; see [`Log::prefetched`].
 pub struct Prefetched {
-    rx: mpsc::Receiver<Result<Chunk, LogError>>,
+    rx: Option<mpsc::Receiver<Result<Chunk, LogError>>>,
     /// Chunks whose events were all lent go back to the reader thread to be freed there.
-    back: mpsc::SyncSender<Chunk>,
+    back: Option<mpsc::SyncSender<Chunk>>,
+    reader: Option<std::thread::JoinHandle<()>>,
     chunk: Chunk,
     at: usize,
 }
@@ -639,17 +637,32 @@ impl Prefetched {
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<&Envelope, LogError>> {
         while self.at == self.chunk.len() {
-            let next = match self.rx.recv().ok()? {
+            let next = match self.rx.as_ref()?.recv().ok()? {
                 Ok(next) => next,
                 Err(e) => return Some(Err(e)),
             };
             let used = std::mem::replace(&mut self.chunk, next);
             // When the reader is gone or has enough back already, it is freed here.
-            let _ = self.back.try_send(used);
+            if let Some(back) = &self.back {
+                let _ = back.try_send(used);
+            }
             self.at = 0;
         }
         self.at += 1;
         self.chunk.get(self.at - 1).map(Ok)
+    }
+}
+
+impl Drop for Prefetched {
+    /// Stops the reader and waits for it (it finishes at most the chunk it is filling), so
+    /// that once this is dropped the reader no longer holds the log: a caller may close the
+    /// log and reopen its directory at once, whether it read to the end or stopped early.
+    fn drop(&mut self) {
+        self.rx = None;
+        self.back = None;
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
     }
 }
 
@@ -1455,13 +1468,17 @@ mod tests {
     }
 
     #[test]
-    fn a_log_read_to_its_end_ahead_of_the_caller_reopens_at_once() {
+    fn a_log_read_ahead_of_the_caller_reopens_at_once_whether_read_to_the_end_or_not() {
         let dir = tempfile::tempdir().unwrap();
         for round in 1..=20 {
             let log = Log::open(dir.path()).unwrap();
-            log.append_blocking(add("s", &[&format!("p{round}")])).unwrap();
+            for i in 0..100 {
+                log.submit(add("s", &[&format!("p{round}-{i}")])).unwrap();
+            }
+            log.append_blocking(add("s", &["last"])).unwrap();
             let (seen, failed) = prefetched_positions(&log, 1, usize::MAX);
-            assert_eq!((seen.len(), failed), (round, false));
+            assert_eq!((seen.len(), failed), (round * 101, false));
+            assert_eq!(prefetched_positions(&log, 1, round).0.len(), round);
             // Dropped here; the reader thread must not still hold the store open.
         }
     }
