@@ -236,7 +236,32 @@ pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
             .err()
             .map_or(DecodeError::Truncated, DecodeError::Body));
     };
-    // Fast path: a payload written under today's schema decodes in one pass.
+    // Fastest: the shape the log writes, its envelope fields read without serde.
+    if let Some(f) = crate::body::read(body) {
+        if let Ok(event) = serde_json::from_str::<Event>(f.event) {
+            if f.schema == event.schema() && f.kind == event.kind() {
+                return Ok(Envelope {
+                    position: f.position,
+                    id: f.id,
+                    stream: f.stream.to_owned(),
+                    stream_version: f.stream_version,
+                    actor: f.actor.to_owned(),
+                    recorded_at: f.recorded_at,
+                    occurred_on: f.occurred_on,
+                    schema: f.schema,
+                    prev_hash: f.prev_hash,
+                    hash,
+                    event,
+                });
+            }
+        }
+    }
+    decode_with_serde(hash, body)
+}
+
+/// Decodes a body through serde alone: any shape of JSON, and old payload schemas.
+fn decode_with_serde(hash: Hash, body: &str) -> Result<Envelope, DecodeError> {
+    // A payload written under today's schema decodes in one pass.
     if let Ok(b) = serde_json::from_str::<BodyIn<Event>>(body) {
         if b.schema == b.event.schema() && b.kind == b.event.kind() {
             return b.into_envelope(hash, |_, _, event| Ok(event));
@@ -313,6 +338,88 @@ mod tests {
             assert_eq!(Hash::from_hex(bad), None, "{bad}");
         }
         assert_eq!(Hash::from_hex(&"é".repeat(32)), None);
+    }
+
+    /// Both decodings' answers, comparable: the envelope, or that it failed.
+    fn both(body: &[u8]) -> (Option<Envelope>, Option<Envelope>) {
+        let fast = decode_stored(&stored(body)).ok();
+        let serde = std::str::from_utf8(body)
+            .ok()
+            .and_then(|text| decode_with_serde(Hash::ZERO, text).ok());
+        (fast, serde)
+    }
+
+    fn arb_envelope() -> impl Strategy<Value = Envelope> {
+        let text = || prop_oneof![3 => "[a-z0-9-]{0,12}", 1 => any::<String>()];
+        let event = prop_oneof![
+            (text(), text(), proptest::option::of(text())).prop_map(|(person, name, email)| {
+                Event::PersonAdded {
+                    person,
+                    name,
+                    email,
+                }
+            }),
+            (text(), text(), any::<f64>(), text()).prop_map(|(cycle, goal, value, source)| {
+                Event::MeasureRecorded {
+                    cycle,
+                    goal,
+                    value: if value.is_finite() { value } else { 0.5 },
+                    source,
+                }
+            }),
+        ];
+        (
+            (any::<u64>(), any::<u128>(), text(), any::<u64>(), text()),
+            (
+                -1_000_000_000i64..10_000_000_000,
+                0u32..1_000_000_000,
+                0i32..1_000_000,
+            ),
+            (0u32..3, any::<[u8; 32]>(), event),
+        )
+            .prop_map(
+                |(
+                    (position, id, stream, version, actor),
+                    (secs, nanos, days),
+                    (schema, prev, event),
+                )| {
+                    Envelope {
+                        position,
+                        id: Ulid(id),
+                        stream,
+                        stream_version: version,
+                        actor,
+                        recorded_at: DateTime::from_timestamp(secs, nanos).unwrap_or_default(),
+                        occurred_on: NaiveDate::from_num_days_from_ce_opt(days).unwrap_or_default(),
+                        schema,
+                        prev_hash: Hash(prev),
+                        hash: Hash::ZERO,
+                        event,
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        /// The shape the log writes decodes as serde decodes it, and so does anything else
+        /// (here: the written bytes with one byte changed), whichever path reads it.
+        #[test]
+        fn reading_without_serde_answers_as_serde_does(
+            env in arb_envelope(),
+            at in any::<prop::sample::Index>(),
+            byte in any::<u8>(),
+        ) {
+            let body = encode_body(&env);
+            let (fast, serde) = both(&body);
+            prop_assert_eq!(&fast, &serde);
+            if env.schema == 1 {
+                prop_assert_eq!(fast.as_ref(), Some(&env));
+            }
+            let mut changed = body.clone();
+            changed[at.index(body.len())] = byte;
+            let (fast, serde) = both(&changed);
+            prop_assert_eq!(fast, serde);
+        }
     }
 
     proptest! {

@@ -15,6 +15,7 @@
 
 pub mod append;
 mod as_of;
+mod body;
 pub mod date;
 pub mod envelope;
 pub mod event;
