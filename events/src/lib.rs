@@ -6,6 +6,7 @@
 //! # Layout
 //! - [`event`]: the domain facts, past-tense variants with stable type names.
 //! - [`envelope`]: bookkeeping around a fact, its stored bytes and the SHA-256 chain link.
+//! - `body`: the stored body read fast in the one shape the log writes it.
 //! - [`upcast`]: reading payloads written under an older schema.
 //! - [`append`]: append requests, expected versions, idempotency, append errors.
 //! - [`log`]: the sled-backed log: one writer at a time with group commit, lock-free readers,
