@@ -10,31 +10,14 @@
 //! `None`, and the caller decodes the body with serde as before: this path may decline, but
 //! never reads a body differently.
 
-use chrono::{DateTime, NaiveDate, Utc};
 use ulid::Ulid;
 
 use crate::date::{parse_date, parse_utc};
-use crate::envelope::Hash;
+use crate::envelope::{Body, Hash};
 
-/// The envelope fields of a body, and its payload's JSON text.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Fields<'a> {
-    pub position: u64,
-    pub id: Ulid,
-    pub stream: &'a str,
-    pub stream_version: u64,
-    pub actor: &'a str,
-    pub recorded_at: DateTime<Utc>,
-    pub occurred_on: NaiveDate,
-    pub schema: u32,
-    pub prev_hash: Hash,
-    pub kind: &'a str,
-    /// The payload, still JSON: serde reads it.
-    pub event: &'a str,
-}
-
-/// The fields of `body` if it has exactly the shape the log writes; `None` otherwise.
-pub(crate) fn read(body: &str) -> Option<Fields<'_>> {
+/// The envelope fields of `body`, with its payload still as JSON text, if `body` has exactly
+/// the shape the log writes; `None` otherwise.
+pub(crate) fn read(body: &str) -> Option<Body<'_, &str>> {
     let mut c = Cursor { s: body, at: 0 };
     c.key("{\"position\":")?;
     let position = c.number()?;
@@ -58,7 +41,7 @@ pub(crate) fn read(body: &str) -> Option<Fields<'_>> {
     let kind = c.plain_str()?;
     c.key(",\"event\":")?;
     let event = body.get(c.at..)?.strip_suffix('}')?;
-    Some(Fields {
+    Some(Body {
         position,
         id,
         stream,

@@ -111,9 +111,11 @@ pub struct Envelope {
 }
 
 /// The stored body: every envelope field but `hash`, which is computed over these bytes.
-/// It borrows, so the writer encodes a new event without copying it into an [`Envelope`].
-#[derive(Serialize)]
-pub(crate) struct Body<'a> {
+/// It borrows, so the writer encodes a new event without copying it into an [`Envelope`];
+/// `E` is that `&Event` when writing, and the payload's JSON text when
+/// [`crate::body::read`] reads the envelope fields back.
+#[derive(Debug, PartialEq, Serialize)]
+pub(crate) struct Body<'a, E> {
     pub position: u64,
     pub id: Ulid,
     pub stream: &'a str,
@@ -123,11 +125,11 @@ pub(crate) struct Body<'a> {
     pub occurred_on: NaiveDate,
     pub schema: u32,
     pub prev_hash: Hash,
-    pub kind: &'static str,
-    pub event: &'a Event,
+    pub kind: &'a str,
+    pub event: E,
 }
 
-impl Body<'_> {
+impl Body<'_, &Event> {
     /// The bytes that are stored and hashed.
     pub fn encode(&self) -> Vec<u8> {
         // Serializing plain data to a Vec cannot fail.
