@@ -439,4 +439,8 @@ pub mod stream {
     pub fn cycle(id: &str) -> String {
         format!("cycle-{id}")
     }
+    /// Whether `stream` is the stream of cycle `id` (without building its name).
+    pub fn is_cycle(stream: &str, id: &str) -> bool {
+        stream.strip_prefix("cycle-") == Some(id)
+    }
 }
