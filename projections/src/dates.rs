@@ -9,9 +9,11 @@
 
 /// A `NaiveDate`: `"2025-03-01"` as text, the number of days from the common era otherwise.
 pub mod day {
+    use std::fmt;
+
     use chrono::{Datelike, NaiveDate};
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::de::{Error, Visitor};
+    use serde::{Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
@@ -21,22 +23,47 @@ pub mod day {
         }
     }
 
+    /// Reads either form, whatever the reader says of itself: serde buffers the fields of an
+    /// internally tagged enum and then calls itself human-readable, though the bytes it
+    /// buffered were written as numbers.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
-        if d.is_human_readable() {
-            trellis_events::date::date(d)
-        } else {
-            let days = i32::deserialize(d)?;
-            NaiveDate::from_num_days_from_ce_opt(days)
-                .ok_or_else(|| D::Error::custom(format!("day {days} is out of range")))
+        d.deserialize_any(Day)
+    }
+
+    struct Day;
+
+    impl Visitor<'_> for Day {
+        type Value = NaiveDate;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a date, as text or as days from the common era")
+        }
+
+        fn visit_str<E: Error>(self, s: &str) -> Result<NaiveDate, E> {
+            trellis_events::date::parse_date(s)
+                .ok_or_else(|| E::custom(format!("not a date: {s:?}")))
+        }
+
+        fn visit_i64<E: Error>(self, days: i64) -> Result<NaiveDate, E> {
+            i32::try_from(days)
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+                .ok_or_else(|| E::custom(format!("day {days} is out of range")))
+        }
+
+        fn visit_u64<E: Error>(self, days: u64) -> Result<NaiveDate, E> {
+            self.visit_i64(i64::try_from(days).unwrap_or(i64::MAX))
         }
     }
 }
 
 /// A `DateTime<Utc>`: RFC 3339 as text, seconds and nanoseconds since the epoch otherwise.
 pub mod instant {
+    use std::fmt;
+
     use chrono::{DateTime, Utc};
-    use serde::de::Error;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::{Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
@@ -46,13 +73,31 @@ pub mod instant {
         }
     }
 
+    /// Reads either form, whatever the reader says of itself (see [`super::day::deserialize`]).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-        if d.is_human_readable() {
-            trellis_events::date::utc(d)
-        } else {
-            let (secs, nanos) = <(i64, u32)>::deserialize(d)?;
+        d.deserialize_any(Instant)
+    }
+
+    struct Instant;
+
+    impl<'de> Visitor<'de> for Instant {
+        type Value = DateTime<Utc>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an instant, as RFC 3339 text or as [seconds, nanoseconds]")
+        }
+
+        fn visit_str<E: Error>(self, s: &str) -> Result<DateTime<Utc>, E> {
+            trellis_events::date::parse_utc(s)
+                .ok_or_else(|| E::custom(format!("not an RFC 3339 instant: {s:?}")))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DateTime<Utc>, A::Error> {
+            let missing = || A::Error::custom("an instant needs seconds and nanoseconds");
+            let secs: i64 = seq.next_element()?.ok_or_else(missing)?;
+            let nanos: u32 = seq.next_element()?.ok_or_else(missing)?;
             DateTime::from_timestamp(secs, nanos).ok_or_else(|| {
-                D::Error::custom(format!("instant {secs}.{nanos:09} is out of range"))
+                A::Error::custom(format!("instant {secs}.{nanos:09} is out of range"))
             })
         }
     }
@@ -88,6 +133,20 @@ mod tests {
             r#"{"day":"2025-03-01","at":"2025-03-01T00:00:00.005Z"}"#
         );
         assert_eq!(serde_json::from_str::<Dated>(&json).ok(), Some(d));
+    }
+
+    /// serde reads an internally tagged enum's fields through its own buffer, which calls
+    /// itself human-readable whatever the format: the numbers must still read back.
+    #[test]
+    fn numbers_read_back_inside_an_internally_tagged_enum() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type")]
+        enum Tagged {
+            Dated(Dated),
+        }
+        let d = Tagged::Dated(dated(739_311, 1_740_787_200, 5_000_000).expect("in range"));
+        let bytes = rmp_serde::to_vec(&d).expect("serializes");
+        assert_eq!(rmp_serde::from_slice::<Tagged>(&bytes).ok(), Some(d));
     }
 
     #[test]

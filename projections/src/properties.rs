@@ -332,23 +332,24 @@ proptest! {
     }
 }
 
-/// The views written as the app's checkpoint writes them (two parts) and read back as it
-/// reads them (each part on its own thread, with its own names), here in JSON.
+/// The views written as the app's checkpoint writes them (two MessagePack parts, where dates
+/// and instants are numbers) and read back as it reads them (each part on its own thread,
+/// with its own names).
 fn through_parts(views: &Projections) -> Result<Projections, TestCaseError> {
-    let fail = |e: serde_json::Error| TestCaseError::fail(e.to_string());
-    let timelines = serde_json::to_vec(&views.timelines).map_err(fail)?;
-    let rest = serde_json::to_vec(&views.rest()).map_err(fail)?;
+    let fail = |e: &dyn std::fmt::Display| TestCaseError::fail(e.to_string());
+    let timelines = rmp_serde::to_vec(&views.timelines).map_err(|e| fail(&e))?;
+    let rest = rmp_serde::to_vec(&views.rest()).map_err(|e| fail(&e))?;
     let (timelines, rest) = std::thread::scope(|s| {
-        let t = s.spawn(|| Part::read(|| serde_json::from_slice::<Timelines>(&timelines)));
-        let r = Part::read(|| serde_json::from_slice::<Rest>(&rest));
+        let t = s.spawn(|| Part::read(|| rmp_serde::from_slice::<Timelines>(&timelines)));
+        let r = Part::read(|| rmp_serde::from_slice::<Rest>(&rest));
         (t.join(), r)
     });
     let timelines = timelines
         .map_err(|_| TestCaseError::fail("the reader panicked"))?
-        .map_err(fail)?;
+        .map_err(|e| fail(&e))?;
     Ok(Projections::from_parts(Parts {
         timelines,
-        rest: rest.map_err(fail)?,
+        rest: rest.map_err(|e| fail(&e))?,
     }))
 }
 
