@@ -44,6 +44,8 @@ pub struct ReplayBenchReport {
     pub events: u64,
     pub raw: ChildReport,
     pub rebuild: ChildReport,
+    /// The rebuild's fold alone, on events decoded beforehand.
+    pub fold: ChildReport,
     pub startup: ChildReport,
     pub checkpoint_secs: f64,
     pub query_p50_ms: f64,
@@ -63,6 +65,9 @@ pub enum ChildMode {
     Rebuild,
     /// Open the data directory as the app does: load the checkpoint and catch up.
     Startup,
+    /// Decode every event into memory first, then time only the fold that `rebuild` does:
+    /// what the folding thread alone could sustain, whatever the reader costs.
+    Fold,
 }
 
 /// Runs inside the child: measures one mode and prints a JSON [`ChildReport`].
@@ -104,6 +109,18 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             }
             std::hint::black_box((&state, &views));
             (n, since())
+        }
+        ChildMode::Fold => {
+            let events = Log::open(data)?.iter(1).collect::<Result<Vec<_>, _>>()?;
+            let started = Instant::now();
+            let mut state = State::default();
+            let mut views = App::new_projections();
+            for env in &events {
+                state.apply(env);
+                views.apply(env);
+            }
+            std::hint::black_box((&state, &views));
+            (events.len() as u64, started.elapsed().as_secs_f64())
         }
         ChildMode::Startup => {
             let app = App::open(data, Catalog::shipped())?;
@@ -169,6 +186,8 @@ pub fn run(opts: &ReplayBenchOpts) -> anyhow::Result<ReplayBenchReport> {
     let raw = child(&data, "raw")?;
     eprintln!("rebuild of all projections (fresh process) …");
     let rebuild = child(&data, "rebuild")?;
+    eprintln!("the same fold alone, on events decoded beforehand (fresh process) …");
+    let fold = child(&data, "fold")?;
 
     eprintln!("writing a checkpoint …");
     let started = Instant::now();
@@ -187,6 +206,7 @@ pub fn run(opts: &ReplayBenchOpts) -> anyhow::Result<ReplayBenchReport> {
         events: opts.events,
         raw,
         rebuild,
+        fold,
         startup,
         checkpoint_secs,
         query_p50_ms,
@@ -228,6 +248,7 @@ impl std::fmt::Display for ReplayBenchReport {
         let rate = |c: &ChildReport| c.events as f64 / c.secs.max(1e-9);
         let raw = rate(&self.raw);
         let rebuild = rate(&self.rebuild);
+        let fold = rate(&self.fold);
         let mark = |ok: bool| if ok { "PASS" } else { "MISS" };
         writeln!(f, "replay benchmark on a {}-event log", self.events)?;
         writeln!(
@@ -247,6 +268,13 @@ impl std::fmt::Display for ReplayBenchReport {
             rebuild,
             rebuild / raw.max(1e-9),
             mark(rebuild >= 1_000_000.0)
+        )?;
+        writeln!(
+            f,
+            "{:<44} {:>10.0} ev/s {:>9.2}x",
+            "  its fold alone (events decoded beforehand)",
+            fold,
+            fold / raw.max(1e-9)
         )?;
         writeln!(
             f,
