@@ -17,6 +17,7 @@
 pub mod append;
 mod as_of;
 mod body;
+pub mod compact;
 pub mod date;
 pub mod envelope;
 pub mod event;
@@ -27,6 +28,7 @@ pub mod upcast;
 pub mod verify;
 
 pub use append::{Append, AppendError, Appended, Expected, NewEvent};
+pub use compact::Compacted;
 pub use envelope::{Envelope, Hash};
 pub use event::*;
 pub use log::{Head, Log, LogError, Options, Pending, Record, Subscription};

@@ -373,6 +373,11 @@ impl Log {
         &self.shared.dir
     }
 
+    /// The sled store itself, for copying it whole ([`crate::compact`]).
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.shared.db
+    }
+
     /// Appends, answering once the events are durable.
     pub async fn append(&self, append: Append) -> Result<Appended, AppendError> {
         self.submit(append)?.await
@@ -668,7 +673,8 @@ impl Drop for Prefetched {
 
 /// Opens the sled store in `dir/store`, getting past the one way of refusing to open that a
 /// killed process is known to leave behind in sled 0.34.7.
-fn open_store(dir: &Path) -> Result<sled::Db, LogError> {
+pub(crate) fn open_store(dir: &Path) -> Result<sled::Db, LogError> {
+    crate::compact::recover(dir)?;
     let path = dir.join("store");
     let open = || {
         sled::Config::new()

@@ -1,4 +1,4 @@
-//! `trellis verify`, `trellis log tail` and `trellis log repack`.
+//! `trellis verify`, `trellis log tail`, `trellis log repack` and `trellis log compact`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -25,11 +25,15 @@ pub enum LogAction {
     /// Merge the small segments that single appends leave into larger ones now (the log
     /// also does this in the background as it grows); the events' bytes do not change.
     Repack,
+    /// Give back the disk space the store no longer uses: copy it into a fresh store, check
+    /// the copy's whole hash chain, and swap it in (the original stays on any failure).
+    /// Needs the store to itself, like every command here.
+    Compact,
 }
 
 /// Opens the log of an existing data directory; a missing one is an error, not a new store.
 pub fn open_existing(data: &Path) -> anyhow::Result<Log> {
-    if !data.join("store").exists() {
+    if !trellis_events::compact::has_store(data) {
         anyhow::bail!(
             "no Trellis store in {} (set --data or TRELLIS_DATA; `trellis demo` creates one)",
             data.display()
@@ -39,7 +43,7 @@ pub fn open_existing(data: &Path) -> anyhow::Result<Log> {
 }
 
 pub fn verify(data: &Path) -> anyhow::Result<ExitCode> {
-    if !data.join("store").exists() {
+    if !trellis_events::compact::has_store(data) {
         anyhow::bail!("no Trellis store in {}", data.display());
     }
     let log = match Log::open(data) {
@@ -128,6 +132,27 @@ pub fn run(data: &Path, action: LogAction) -> anyhow::Result<ExitCode> {
             println!(
                 "repacked {} segments into {} (log of {head} events)",
                 done.segments, done.runs
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        LogAction::Compact => {
+            open_existing(data).map(drop)?;
+            let mut bar: Option<Progress> = None;
+            let done = trellis_events::compact::compact(data, &mut |copied, total| {
+                bar.get_or_insert_with(|| Progress::new("compacting", total, true))
+                    .set(copied);
+            })?;
+            if let Some(bar) = bar {
+                bar.finish();
+            }
+            let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+            println!(
+                "compacted the store of {} events: {:.1} MiB -> {:.1} MiB ({} entries copied, chain checked up to position {})",
+                done.head.position,
+                mib(done.bytes_before),
+                mib(done.bytes_after),
+                done.entries,
+                done.head.position
             );
             Ok(ExitCode::SUCCESS)
         }

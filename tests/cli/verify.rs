@@ -84,4 +84,27 @@ fn repacking_a_demo_store_changes_no_event_and_no_view() {
     assert!(ok.status.success(), "{}", stdout(&ok));
     assert_eq!(stdout(&trellis(&data, &tail)), log_before);
     assert_eq!(stdout(&trellis(&data, &args)), before);
+
+    // Compacting gives space back and changes no event, no view, no verdict either.
+    let out = trellis(&data, &["log", "compact"]);
+    let said = stdout(&out);
+    assert!(out.status.success(), "{said}");
+    let sizes: Vec<f64> = said
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(said.starts_with("compacted the store of "), "{said}");
+    assert!(sizes.len() >= 3 && sizes[2] < sizes[1], "{said}");
+    let ok = trellis(&data, &["verify"]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    assert_eq!(stdout(&trellis(&data, &tail)), log_before);
+    assert_eq!(stdout(&trellis(&data, &args)), before);
+}
+
+#[test]
+fn compacting_a_missing_store_is_an_error_not_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = trellis(&dir.path().join("nothing"), &["log", "compact"]);
+    assert!(!out.status.success());
+    assert!(!dir.path().join("nothing").exists());
 }
