@@ -45,3 +45,34 @@ impl Progress {
         }
     }
 }
+
+/// A [`Progress`] drawn from the first report on, which brings the total: for work that
+/// counts what it has to do before it starts.
+pub struct Deferred {
+    what: &'static str,
+    show: bool,
+    bar: Option<Progress>,
+}
+
+impl Deferred {
+    pub fn new(what: &'static str, show: bool) -> Deferred {
+        Deferred {
+            what,
+            show,
+            bar: None,
+        }
+    }
+
+    pub fn set(&mut self, done: u64, total: u64) {
+        let (what, show) = (self.what, self.show);
+        self.bar
+            .get_or_insert_with(|| Progress::new(what, total, show))
+            .set(done);
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}

@@ -7,7 +7,7 @@ use clap::Subcommand;
 use trellis_events::{Log, LogError, Problem};
 
 use super::Format;
-use crate::progress::Progress;
+use crate::progress::{Deferred, Progress};
 
 #[derive(Debug, Subcommand)]
 pub enum LogAction {
@@ -137,14 +137,11 @@ pub fn run(data: &Path, action: LogAction) -> anyhow::Result<ExitCode> {
         }
         LogAction::Compact => {
             open_existing(data).map(drop)?;
-            let mut bar: Option<Progress> = None;
+            let mut bar = Deferred::new("compacting", true);
             let done = trellis_events::compact::compact(data, &mut |copied, total| {
-                bar.get_or_insert_with(|| Progress::new("compacting", total, true))
-                    .set(copied);
+                bar.set(copied, total)
             })?;
-            if let Some(bar) = bar {
-                bar.finish();
-            }
+            bar.finish();
             let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
             println!(
                 "compacted the store of {} events: {:.1} MiB -> {:.1} MiB ({} entries copied, chain checked up to position {})",

@@ -50,7 +50,7 @@ use rand_chacha::ChaCha8Rng;
 use trellis_events::{Log, Options};
 use trellis_rubric::Catalog;
 
-use crate::progress::Progress;
+use crate::progress::{Deferred, Progress};
 use history::{Mode, Sim};
 use recorder::Recorder;
 
@@ -204,7 +204,7 @@ pub fn generate(data: &Path, catalog: &Catalog, opts: &DemoOptions) -> anyhow::R
     let (Some(first_recorded), Some(last_recorded)) = (rec.first, rec.last) else {
         bail!("the demo wrote nothing");
     };
-    Ok(DemoSummary {
+    let mut summary = DemoSummary {
         events: rec.written,
         orgs: totals.orgs,
         districts: totals.districts,
@@ -220,5 +220,21 @@ pub fn generate(data: &Path, catalog: &Catalog, opts: &DemoOptions) -> anyhow::R
             .collect(),
         elapsed: started.elapsed(),
         waited_on_log: rec.waited,
-    })
+    };
+    drop((rec, log));
+    if opts.events.is_some() {
+        // A bulk load leaves sled's file several times the size of what it holds (the repack
+        // rewrote nearly every segment): give the space back, as `trellis log compact` does.
+        compact(data, opts.progress)?;
+        summary.elapsed = started.elapsed();
+    }
+    Ok(summary)
+}
+
+fn compact(data: &Path, show: bool) -> anyhow::Result<()> {
+    let mut bar = Deferred::new("compacting", show);
+    trellis_events::compact::compact(data, &mut |copied, total| bar.set(copied, total))
+        .context("compacting the store")?;
+    bar.finish();
+    Ok(())
 }
