@@ -9,11 +9,17 @@
 //! (an escape in a string, a space, another key order, an odd number) makes [`read`] answer
 //! `None`, and the caller decodes the body with serde as before: this path may decline, but
 //! never reads a body differently.
+//!
+//! [`read_event`] does the same for the payloads of the six kinds that make up most of a log
+//! (measures, RACI assignments, ratings, milestones planned and reached, reflections): serde's
+//! derived reader, matching each key against every field name, was the largest cost left in
+//! decoding. Every other kind, and any payload not in the written shape, goes to serde.
 
 use ulid::Ulid;
 
 use crate::date::{parse_date, parse_utc};
 use crate::envelope::{Body, Hash};
+use crate::event::{Event, ItemRef, RaciRole};
 
 /// The envelope fields of `body`, with its payload still as JSON text, if `body` has exactly
 /// the shape the log writes; `None` otherwise.
@@ -56,6 +62,70 @@ pub(crate) fn read(body: &str) -> Option<Body<'_, &str>> {
     })
 }
 
+/// The payload `{"type":…,"data":{…}}` of one of the most frequent kinds, if it has exactly
+/// the shape the log writes (fields in declaration order, no spaces, no escapes); `None`
+/// otherwise, for serde to read.
+pub(crate) fn read_event(payload: &str) -> Option<Event> {
+    let mut c = Cursor { s: payload, at: 0 };
+    c.key("{\"type\":")?;
+    let kind = c.plain_str()?;
+    c.key(",\"data\":{")?;
+    // Fields are read in the order they are written, which is the order of these literals.
+    let event = match kind {
+        "measure_recorded" => Event::MeasureRecorded {
+            cycle: c.string("\"cycle\":")?,
+            goal: c.string(",\"goal\":")?,
+            value: c.then(",\"value\":")?.float()?,
+            source: c.string(",\"source\":")?,
+        },
+        "raci_assigned" => Event::RaciAssigned {
+            cycle: c.string("\"cycle\":")?,
+            item: c.then(",\"item\":")?.item()?,
+            role: match c.then(",\"role\":")?.plain_str()? {
+                "responsible" => RaciRole::Responsible,
+                "consulted" => RaciRole::Consulted,
+                "informed" => RaciRole::Informed,
+                _ => return None,
+            },
+            person: c.string(",\"person\":")?,
+        },
+        "indicator_rated" => Event::IndicatorRated {
+            org: c.string("\"org\":")?,
+            rubric: c.string(",\"rubric\":")?,
+            rubric_version: u32::try_from(c.then(",\"rubric_version\":")?.number()?).ok()?,
+            indicator: c.string(",\"indicator\":")?,
+            level: c.string(",\"level\":")?,
+            evidence: c.string(",\"evidence\":")?,
+            cycle: match c.then(",\"cycle\":")?.key("null") {
+                Some(()) => None,
+                None => Some(c.plain_str()?.to_owned()),
+            },
+        },
+        "milestone_planned" => Event::MilestonePlanned {
+            cycle: c.string("\"cycle\":")?,
+            goal: c.string(",\"goal\":")?,
+            milestone: c.string(",\"milestone\":")?,
+            title: c.string(",\"title\":")?,
+            due_on: parse_date(c.then(",\"due_on\":")?.plain_str()?)?,
+            accountable: c.string(",\"accountable\":")?,
+            measure: c.string(",\"measure\":")?,
+        },
+        "milestone_reached" => Event::MilestoneReached {
+            cycle: c.string("\"cycle\":")?,
+            milestone: c.string(",\"milestone\":")?,
+            evidence: c.string(",\"evidence\":")?,
+        },
+        "reflection_answered" => Event::ReflectionAnswered {
+            cycle: c.string("\"cycle\":")?,
+            question: c.string(",\"question\":")?,
+            answer: c.string(",\"answer\":")?,
+        },
+        _ => return None,
+    };
+    c.key("}}")?;
+    (c.at == payload.len()).then_some(event)
+}
+
 struct Cursor<'a> {
     s: &'a str,
     at: usize,
@@ -70,6 +140,80 @@ impl<'a> Cursor<'a> {
         self.rest().starts_with(literal.as_bytes()).then(|| {
             self.at += literal.len();
         })
+    }
+
+    /// Past `literal`, for reading the value after it.
+    fn then(&mut self, literal: &str) -> Option<&mut Self> {
+        self.key(literal)?;
+        Some(self)
+    }
+
+    /// The plain string after `literal`, owned.
+    fn string(&mut self, literal: &str) -> Option<String> {
+        self.then(literal)?.plain_str().map(str::to_owned)
+    }
+
+    /// A goal or milestone reference: `{"kind":"goal"|"milestone","id":"…"}`.
+    fn item(&mut self) -> Option<ItemRef> {
+        self.key("{\"kind\":")?;
+        let kind = self.plain_str()?;
+        let id = self.string(",\"id\":")?;
+        self.key("}")?;
+        match kind {
+            "goal" => Some(ItemRef::Goal(id)),
+            "milestone" => Some(ItemRef::Milestone(id)),
+            _ => None,
+        }
+    }
+
+    /// A finite number in JSON's grammar (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`) with a
+    /// fraction or an exponent, read to the nearest f64 as serde_json's exact float reader
+    /// does.
+    fn float(&mut self) -> Option<f64> {
+        let rest = self.rest();
+        let mut at = usize::from(rest.first() == Some(&b'-'));
+        let digits = |from: usize| {
+            rest[from..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count()
+        };
+        let int = digits(at);
+        if int == 0 || (int > 1 && rest[at] == b'0') {
+            return None;
+        }
+        at += int;
+        let integer_at = at;
+        if rest.get(at) == Some(&b'.') {
+            let frac = digits(at + 1);
+            if frac == 0 {
+                return None;
+            }
+            at += 1 + frac;
+        }
+        if matches!(rest.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            if matches!(rest.get(at), Some(b'+' | b'-')) {
+                at += 1;
+            }
+            let exp = digits(at);
+            if exp == 0 {
+                return None;
+            }
+            at += exp;
+        }
+        // serde_json reads an integer through its integer path (-0 becomes 0.0); the log
+        // writes every f64 with a fraction or an exponent, so leave integers to it.
+        if at == integer_at {
+            return None;
+        }
+        let text = self.s.get(self.at..self.at + at)?;
+        let value: f64 = text.parse().ok()?;
+        if !value.is_finite() {
+            return None;
+        }
+        self.at += at;
+        Some(value)
     }
 
     /// An unsigned integer as JSON writes it: digits, no leading zero, no overflow.
@@ -140,6 +284,49 @@ mod tests {
         assert_eq!(f.recorded_at.to_rfc3339(), "2025-05-05T11:41:08.215+00:00");
         assert_eq!(f.occurred_on.to_string(), "2025-05-02");
         assert_eq!(f.event, r#"{"type":"goal_met","data":{"goal":"g1"}}"#);
+    }
+
+    /// Each kind read here, as the log writes it, reads as serde reads it.
+    #[test]
+    fn the_frequent_payloads_are_read_as_serde_reads_them() {
+        for payload in [
+            r#"{"type":"measure_recorded","data":{"cycle":"c1","goal":"g1","value":16.5,"source":"sis"}}"#,
+            r#"{"type":"measure_recorded","data":{"cycle":"c1","goal":"g1","value":-1.25e-7,"source":""}}"#,
+            r#"{"type":"raci_assigned","data":{"cycle":"c1","item":{"kind":"milestone","id":"m2"},"role":"informed","person":"ada"}}"#,
+            r#"{"type":"indicator_rated","data":{"org":"o","rubric":"r","rubric_version":2,"indicator":"1a","level":"full","evidence":"e","cycle":null}}"#,
+            r#"{"type":"indicator_rated","data":{"org":"o","rubric":"r","rubric_version":2,"indicator":"1a","level":"full","evidence":"e","cycle":"c1"}}"#,
+            r#"{"type":"milestone_planned","data":{"cycle":"c","goal":"g","milestone":"m","title":"t","due_on":"2025-02-28","accountable":"a","measure":"m"}}"#,
+            r#"{"type":"milestone_reached","data":{"cycle":"c","milestone":"m1","evidence":"done"}}"#,
+            r#"{"type":"reflection_answered","data":{"cycle":"c","question":"q3","answer":"yes"}}"#,
+        ] {
+            let serde: Event = serde_json::from_str(payload).expect(payload);
+            assert_eq!(read_event(payload), Some(serde), "{payload}");
+        }
+    }
+
+    #[test]
+    fn any_other_payload_is_left_to_serde() {
+        let measure = r#"{"type":"measure_recorded","data":{"cycle":"c1","goal":"g1","value":16.5,"source":"s"}}"#;
+        for (from, to) in [
+            (r#""value":16.5"#, r#""value":16"#),
+            (r#""value":16.5"#, r#""value":-0"#),
+            (r#""value":16.5"#, r#""value":16."#),
+            (r#""value":16.5"#, r#""value":016.5"#),
+            (r#""value":16.5"#, r#""value":1e999"#),
+            (r#""value":16.5"#, r#""value":NaN"#),
+            (r#""goal":"g1""#, r#""goal":"g\u0031""#),
+            (r#""source":"s"}"#, r#""source":"s","extra":1}"#),
+            (r#""cycle":"c1","goal":"g1""#, r#""goal":"g1","cycle":"c1""#),
+            ("measure_recorded", "goal_met"),
+        ] {
+            let changed = measure.replace(from, to);
+            assert_ne!(changed, measure, "{to}");
+            assert_eq!(read_event(&changed), None, "{to}");
+        }
+        let raci = r#"{"type":"raci_assigned","data":{"cycle":"c","item":{"kind":"goal","id":"g"},"role":"boss","person":"p"}}"#;
+        assert_eq!(read_event(raci), None);
+        assert_eq!(read_event(&format!("{measure} ")), None);
+        assert_eq!(read_event(""), None);
     }
 
     #[test]

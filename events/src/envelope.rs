@@ -240,7 +240,9 @@ pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
     };
     // Fastest: the shape the log writes, its envelope fields read without serde.
     if let Some(f) = crate::body::read(body) {
-        if let Ok(event) = serde_json::from_str::<Event>(f.event) {
+        let event = crate::body::read_event(f.event)
+            .map_or_else(|| serde_json::from_str::<Event>(f.event), Ok);
+        if let Ok(event) = event {
             if f.schema == event.schema() && f.kind == event.kind() {
                 return Ok(Envelope {
                     position: f.position,
@@ -276,6 +278,7 @@ fn decode_with_serde(hash: Hash, body: &str) -> Result<Envelope, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::{ItemRef, RaciRole};
     use proptest::prelude::*;
 
     fn envelope() -> Envelope {
@@ -367,6 +370,70 @@ mod tests {
                     goal,
                     value: if value.is_finite() { value } else { 0.5 },
                     source,
+                }
+            }),
+            (text(), any::<bool>(), text(), 0u8..3, text()).prop_map(
+                |(cycle, goal, id, role, person)| Event::RaciAssigned {
+                    cycle,
+                    item: if goal {
+                        ItemRef::Goal(id)
+                    } else {
+                        ItemRef::Milestone(id)
+                    },
+                    role: [
+                        RaciRole::Responsible,
+                        RaciRole::Consulted,
+                        RaciRole::Informed
+                    ][usize::from(role)],
+                    person,
+                }
+            ),
+            (
+                (text(), text(), any::<u32>(), text()),
+                (text(), text(), proptest::option::of(text()))
+            )
+                .prop_map(
+                    |((org, rubric, rubric_version, indicator), (level, evidence, cycle))| {
+                        Event::IndicatorRated {
+                            org,
+                            rubric,
+                            rubric_version,
+                            indicator,
+                            level,
+                            evidence,
+                            cycle,
+                        }
+                    }
+                ),
+            (
+                (text(), text(), text(), text()),
+                (0i32..1_000_000, text(), text())
+            )
+                .prop_map(
+                    |((cycle, goal, milestone, title), (day, accountable, measure))| {
+                        Event::MilestonePlanned {
+                            cycle,
+                            goal,
+                            milestone,
+                            title,
+                            due_on: NaiveDate::from_num_days_from_ce_opt(day).unwrap_or_default(),
+                            accountable,
+                            measure,
+                        }
+                    }
+                ),
+            (text(), text(), text()).prop_map(|(cycle, milestone, evidence)| {
+                Event::MilestoneReached {
+                    cycle,
+                    milestone,
+                    evidence,
+                }
+            }),
+            (text(), text(), text()).prop_map(|(cycle, question, answer)| {
+                Event::ReflectionAnswered {
+                    cycle,
+                    question,
+                    answer,
                 }
             }),
         ];
