@@ -17,7 +17,9 @@ use trellis_events::{Envelope, Event, IndicatorTarget, ItemRef, MeasureDef, Phas
 use crate::by_id::ById;
 use crate::live::{Live, Stamp, Stamped};
 use crate::name::{Interner, Name};
-use crate::timeline::{Entries, Entry, Fact, TimelineEntry};
+use crate::timeline::{
+    Entries, Entry, Fact, GoalRevised, GoalSet, MilestonePlanned, Reassigned, TimelineEntry,
+};
 
 /// A goal or a milestone of a cycle: the events' `ItemRef`, with a shared id. It serializes
 /// as `ItemRef` does.
@@ -327,16 +329,25 @@ impl Cycle {
 
     /// Folds one fact of this cycle into its records and, if kept, its timeline.
     pub(crate) fn apply(&mut self, env: &Envelope, entries: Entries, names: &mut Interner) {
-        if entries == Entries::Skipped && !shapes_records(&env.event) {
-            return;
+        if entries == Entries::Skipped {
+            match &env.event {
+                // A quarter of a log; its record needs neither a fact nor a stamp.
+                Event::MeasureRecorded { goal, value, .. } => {
+                    return self.measure(goal, env.position, env.occurred_on, *value);
+                }
+                event if !shapes_records(event) => return,
+                _ => {}
+            }
         }
         let Some(fact) = Fact::from_event(&env.event, names) else {
             return;
         };
         let stamp = Stamp::interned(env, names);
-        self.track(&stamp, &fact);
         if entries == Entries::Kept {
+            self.track(stamp.clone(), fact.clone());
             self.note(Entry { stamp, fact });
+        } else {
+            self.track(stamp, fact);
         }
     }
 
@@ -366,85 +377,86 @@ impl Cycle {
         }
     }
 
-    fn track(&mut self, stamp: &Stamp, fact: &Fact) {
+    /// Records what `fact` changes. It takes the fact and its stamp by value: without
+    /// timeline entries nothing else needs them, so their texts and names move into the
+    /// records instead of being copied and then dropped (half of all events carry a text).
+    fn track(&mut self, stamp: Stamp, fact: Fact) {
         match fact {
             Fact::CyclePhaseChanged { from, to } => {
-                let change = PhaseChange {
-                    from: *from,
-                    to: *to,
-                };
-                self.phases.push(stamp.clone(), change);
+                self.phases.push(stamp, PhaseChange { from, to });
             }
             Fact::CycleClosed { summary } => {
                 self.closed = Some(Stamped {
-                    stamp: stamp.clone(),
-                    value: summary.clone(),
+                    stamp,
+                    value: summary,
                 });
             }
             Fact::GoalSet(g) => {
-                if !self.goals.contains_key(&g.goal) {
+                let GoalSet {
+                    goal: id,
+                    version,
+                    accountable,
+                } = *g;
+                if !self.goals.contains_key(&id) {
                     let goal = Goal {
-                        id: g.goal.clone(),
+                        id: id.clone(),
                         set: Stamped {
-                            stamp: stamp.clone(),
-                            value: g.version.clone(),
+                            stamp,
+                            value: version,
                         },
                         revisions: Live::default(),
                         outcomes: Live::default(),
-                        people: People::new(g.accountable.clone()),
+                        people: People::new(accountable),
                         measures: Vec::new(),
                     };
-                    self.goals.insert(g.goal.clone(), goal);
+                    self.goals.insert(id, goal);
                 }
             }
             Fact::GoalRevised(r) => {
-                if let Some(goal) = self.goals.get_mut(&r.goal) {
-                    let revision = Revision {
-                        version: r.version.clone(),
-                        reason: r.reason.clone(),
-                    };
-                    goal.revisions.push(stamp.clone(), revision);
+                let GoalRevised {
+                    goal,
+                    version,
+                    reason,
+                } = *r;
+                if let Some(goal) = self.goals.get_mut(&goal) {
+                    goal.revisions.push(stamp, Revision { version, reason });
                 }
             }
             Fact::GoalMet { goal, evidence } => {
-                let outcome = Outcome::Met {
-                    evidence: evidence.clone(),
-                };
-                if let Some(goal) = self.goals.get_mut(goal) {
-                    goal.outcomes.push(stamp.clone(), outcome);
+                if let Some(goal) = self.goals.get_mut(&goal) {
+                    goal.outcomes.push(stamp, Outcome::Met { evidence });
                 }
             }
             Fact::GoalDropped { goal, reason } => {
-                let outcome = Outcome::Dropped {
-                    reason: reason.clone(),
-                };
-                if let Some(goal) = self.goals.get_mut(goal) {
-                    goal.outcomes.push(stamp.clone(), outcome);
+                if let Some(goal) = self.goals.get_mut(&goal) {
+                    goal.outcomes.push(stamp, Outcome::Dropped { reason });
                 }
             }
             Fact::MeasureRecorded { goal, value, .. } => {
-                if let Some(goal) = self.goals.get_mut(goal) {
-                    goal.measures.push(MeasurePoint {
-                        position: stamp.position,
-                        occurred_on: stamp.occurred_on,
-                        value: *value,
-                    });
-                }
+                self.measure(&goal, stamp.position, stamp.occurred_on, value);
             }
             Fact::MilestonePlanned(m) => {
-                if !self.milestones.contains_key(&m.milestone) {
+                let MilestonePlanned {
+                    goal,
+                    milestone: id,
+                    title,
+                    due_on,
+                    accountable,
+                    measure,
+                } = *m;
+                if !self.milestones.contains_key(&id) {
                     let milestone = Milestone {
-                        id: m.milestone.clone(),
-                        goal: m.goal.clone(),
-                        title: m.title.clone(),
-                        planned_due_on: m.due_on,
-                        measure: m.measure.clone(),
-                        planned: stamp.clone(),
+                        id: id.clone(),
+                        goal,
+                        title,
+                        planned_due_on: due_on,
+                        measure,
+                        planned: stamp,
                         reschedules: Live::default(),
                         outcomes: Live::default(),
-                        people: People::new(m.accountable.clone()),
+                        people: People::new(accountable),
                     };
-                    self.milestones.insert(m.milestone.clone(), milestone);
+                    self.milestones.insert(id, milestone);
                 }
             }
             Fact::MilestoneRescheduled {
@@ -453,51 +465,39 @@ impl Cycle {
                 to,
                 reason,
             } => {
-                let change = Reschedule {
-                    from: *from,
-                    to: *to,
-                    reason: reason.clone(),
-                };
-                if let Some(m) = self.milestones.get_mut(milestone) {
-                    m.reschedules.push(stamp.clone(), change);
+                if let Some(m) = self.milestones.get_mut(&milestone) {
+                    m.reschedules.push(stamp, Reschedule { from, to, reason });
                 }
             }
             Fact::MilestoneReached {
                 milestone,
                 evidence,
             } => {
-                let outcome = Outcome::Reached {
-                    evidence: evidence.clone(),
-                };
-                if let Some(m) = self.milestones.get_mut(milestone) {
-                    m.outcomes.push(stamp.clone(), outcome);
+                if let Some(m) = self.milestones.get_mut(&milestone) {
+                    m.outcomes.push(stamp, Outcome::Reached { evidence });
                 }
             }
             Fact::MilestoneMissed { milestone, reason } => {
-                let outcome = Outcome::Missed {
-                    reason: reason.clone(),
-                };
-                if let Some(m) = self.milestones.get_mut(milestone) {
-                    m.outcomes.push(stamp.clone(), outcome);
+                if let Some(m) = self.milestones.get_mut(&milestone) {
+                    m.outcomes.push(stamp, Outcome::Missed { reason });
                 }
             }
             Fact::RaciAssigned { item, role, person } => {
-                let raci = Raci {
-                    role: *role,
-                    person: person.clone(),
-                };
-                if let Some(people) = self.people_mut(item) {
-                    people.raci.push(stamp.clone(), raci);
+                if let Some(people) = self.people_mut(&item) {
+                    people.raci.push(stamp, Raci { role, person });
                 }
             }
             Fact::AccountableReassigned(r) => {
-                let change = Reassignment {
-                    from: r.from.clone(),
-                    to: r.to.clone(),
-                    reason: r.reason.clone(),
-                };
-                if let Some(people) = self.people_mut(&r.item) {
-                    people.reassignments.push(stamp.clone(), change);
+                let Reassigned {
+                    item,
+                    from,
+                    to,
+                    reason,
+                } = *r;
+                if let Some(people) = self.people_mut(&item) {
+                    people
+                        .reassignments
+                        .push(stamp, Reassignment { from, to, reason });
                 }
             }
             Fact::ReflectionAnswered { question, answer }
@@ -505,9 +505,9 @@ impl Cycle {
                 question, answer, ..
             } => {
                 self.answers
-                    .entry(question.clone())
+                    .entry(question)
                     .or_default()
-                    .push(stamp.clone(), answer.clone());
+                    .push(stamp, answer);
             }
             // What [`shapes_records`] says is not tracked.
             Fact::CycleOpened { .. }
@@ -515,6 +515,17 @@ impl Cycle {
             | Fact::AdjustmentLogged(_)
             | Fact::CelebrationLogged(_)
             | Fact::EventRetracted { .. } => {}
+        }
+    }
+
+    /// A point of a goal's measure (a measure's source is kept only in the timeline).
+    fn measure(&mut self, goal: &str, position: u64, occurred_on: NaiveDate, value: f64) {
+        if let Some(goal) = self.goals.get_mut(goal) {
+            goal.measures.push(MeasurePoint {
+                position,
+                occurred_on,
+                value,
+            });
         }
     }
 
