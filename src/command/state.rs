@@ -13,12 +13,11 @@
 //! and numbered versions of documents) cannot be retracted at all; see
 //! [`Kind::retraction`].
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
 
 use trellis_projections::by_id::ById;
 use trellis_projections::live::grow_exactly;
-use trellis_projections::name::FxBuild;
+use trellis_projections::name::{FxBuild, FxHasher};
 
 /// Maps and sets keyed by ids: the Fx hash, several times cheaper than SipHash on short
 /// ids, and a replay looks ids up on every event (see `trellis_projections::name`).
@@ -231,8 +230,10 @@ pub(crate) struct GoalDef {
 }
 
 impl GoalDef {
-    /// The fingerprint is rebuilt on every fold and never stored, so the hasher only needs
-    /// to agree with itself within one process.
+    /// The fingerprint is saved with the write model in the checkpoint, so the hasher must
+    /// give the same answer in every build: std's `DefaultHasher` promises that only within
+    /// one, so this is our own Fx hash (a collision could only refuse a real revision as
+    /// changing nothing, on one goal, with odds of one in 2^64).
     pub fn of(
         statement: &str,
         target: Option<&IndicatorTarget>,
@@ -240,7 +241,7 @@ impl GoalDef {
         due_on: NaiveDate,
         serves: Option<&str>,
     ) -> GoalDef {
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         statement.hash(&mut h);
         target.map(|t| (&t.indicator, &t.level)).hash(&mut h);
         measure
