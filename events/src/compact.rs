@@ -44,6 +44,8 @@ pub struct Compacted {
 /// Rewrites the store in `dir` into a fresh one and swaps it in. `progress` is told the
 /// entries copied so far and the total. On any error the original store is left in place.
 pub fn compact(dir: &Path, progress: &mut dyn FnMut(u64, u64)) -> Result<Compacted, LogError> {
+    // First finish an earlier swap a crash cut short (opening would, but under our lock).
+    recover(dir)?;
     let _swap = take_lock(dir)?;
     let staging = dir.join(STAGING);
     remove_dir(&staging)?;
@@ -72,6 +74,9 @@ fn copy_check_and_swap(
         let copy = open_store(staging)?;
         let entries = copy_trees(log.db(), &copy, progress)?;
         copy.flush()?;
+        drop(copy);
+        // Opening the copy as a log next needs sled's lock on it back.
+        crate::log::wait_until_released(&staging.join("store").join("db"));
         (head, entries)
     };
     check_copy(staging, head, entries)?;
@@ -352,8 +357,12 @@ mod tests {
         assert!(!dir.path().join(OLD).exists());
         drop(log);
 
-        // Cut after the second rename: the checked copy is in place, the original is removed.
+        // Cut there again, then compacted straight away: the original is put back first.
+        std::fs::rename(dir.path().join("store"), dir.path().join(OLD)).unwrap();
         compact(dir.path(), &mut |_, _| {}).unwrap();
+        assert!(!dir.path().join(OLD).exists());
+
+        // Cut after the second rename: the checked copy is in place, the original is removed.
         let aside = dir.path().join(OLD).join("leftover");
         std::fs::create_dir_all(&aside).unwrap();
         let log = Log::open(dir.path()).unwrap();

@@ -175,21 +175,27 @@ struct StoreReleased {
 
 impl Drop for StoreReleased {
     fn drop(&mut self) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        loop {
-            // The same `flock` that sled takes: acquiring it proves sled has released it.
-            // Our own hold ends when `file` is dropped at the end of this iteration.
-            let free = File::open(&self.lock_path).map_or(true, |file| file.try_lock().is_ok());
-            if free {
-                return;
-            }
-            if std::time::Instant::now() > deadline {
-                let path = self.lock_path.display();
-                tracing::warn!(path = %path, "sled still holds the store after 2 s");
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
+        wait_until_released(&self.lock_path);
+    }
+}
+
+/// Waits (up to 2 s) until no one holds sled's lock on `lock_path` (a store's `db` file):
+/// sled lets go of it on one of its own threads, a moment after its last handle is dropped.
+pub(crate) fn wait_until_released(lock_path: &Path) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        // The same `flock` that sled takes: acquiring it proves sled has released it.
+        // Our own hold ends when `file` is dropped at the end of this iteration.
+        let free = File::open(lock_path).map_or(true, |file| file.try_lock().is_ok());
+        if free {
+            return;
         }
+        if std::time::Instant::now() > deadline {
+            let path = lock_path.display();
+            tracing::warn!(path = %path, "sled still holds the store after 2 s");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
 
