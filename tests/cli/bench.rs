@@ -15,23 +15,18 @@ fn figure(table: &str, label: &str) -> f64 {
         .unwrap_or_else(|| panic!("no figure on {line:?}"))
 }
 
+/// Runs `bench replay` on a 3000-event log kept in `dir/bench`, timing `queries` queries.
+fn bench_replay(dir: &std::path::Path, queries: &str) -> std::process::Output {
+    let bench = dir.join("bench");
+    let bench = bench.to_str().expect("utf-8 path");
+    let args = ["bench", "replay", "--events", "3000", "--queries", queries];
+    trellis(dir, &[&args[..], &["--dir", bench]].concat())
+}
+
 #[test]
 fn bench_replay_prints_every_measure_beside_its_baseline() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let bench = tmp.path().join("bench");
-    let out = trellis(
-        tmp.path(),
-        &[
-            "bench",
-            "replay",
-            "--events",
-            "3000",
-            "--queries",
-            "20",
-            "--dir",
-            bench.to_str().expect("utf-8 path"),
-        ],
-    );
+    let out = bench_replay(tmp.path(), "20");
     let table = stdout(&out);
     assert!(
         out.status.success(),
@@ -57,21 +52,7 @@ fn bench_replay_prints_every_measure_beside_its_baseline() {
     );
 
     // A second run reuses the generated log instead of generating it again.
-    let again = trellis(
-        tmp.path(),
-        &[
-            "bench",
-            "replay",
-            "--events",
-            "3000",
-            "--queries",
-            "5",
-            "--dir",
-        ]
-        .into_iter()
-        .chain([bench.to_str().expect("utf-8 path")])
-        .collect::<Vec<_>>(),
-    );
+    let again = bench_replay(tmp.path(), "5");
     assert!(again.status.success());
     assert!(!String::from_utf8_lossy(&again.stderr).contains("generating"));
 }
