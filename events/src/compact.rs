@@ -13,9 +13,12 @@
 //! every open, finishes a swap that a crash cut short: with no `store`, the original is put
 //! back; with both, the old one is removed (the copy was only moved in once checked).
 //!
-//! Two locks keep other processes out: sled's own `flock` on `store/db`, held from the start
-//! to the end of the swap so that no one opens the store in between, and `DIR/compact.lock`,
-//! which [`recover`] takes too, so that it never undoes a swap still under way.
+//! Locks keep other processes out. sled's own `flock` on `store/db` is held while copying
+//! (the original is open as a log) and again, by hand, for the swap, so no one opens the store
+//! while it is moved; in between, while the copy is checked, another process could open the
+//! original, so a log whose `DIR/head` moved meanwhile is not replaced. `DIR/compact.lock`,
+//! which [`recover`] takes too, keeps a second compaction out and stops a recovery from undoing
+//! a swap still under way.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
