@@ -173,13 +173,14 @@ impl<'a> Cursor<'a> {
         let rest = self.rest();
         let mut at = usize::from(rest.first() == Some(&b'-'));
         let digits = |from: usize| {
-            rest[from..]
+            rest.get(from..)
+                .unwrap_or_default()
                 .iter()
                 .take_while(|c| c.is_ascii_digit())
                 .count()
         };
         let int = digits(at);
-        if int == 0 || (int > 1 && rest[at] == b'0') {
+        if int == 0 || (int > 1 && rest.get(at) == Some(&b'0')) {
             return None;
         }
         at += int;
