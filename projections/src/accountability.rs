@@ -113,6 +113,16 @@ impl Accountability {
             }
         }
         open.sort_by(|a, b| (a.due_on, &a.cycle, &a.item).cmp(&(b.due_on, &b.cycle, &b.item)));
+        // In the order they were given, not the index's order: that is the order the person
+        // was first named for each item, and a retracted naming would leave it changed.
+        raci.sort_by(|a, b| {
+            (a.since.position, &a.item.cycle, &a.item.item, a.role).cmp(&(
+                b.since.position,
+                &b.item.cycle,
+                &b.item.item,
+                b.role,
+            ))
+        });
         let soon = today
             .checked_add_days(Days::new(DUE_SOON_DAYS))
             .unwrap_or(today);
