@@ -469,14 +469,7 @@ impl State {
         };
         self.record_slot(env.position, stream, Kind::of(&env.event));
         self.position = env.position;
-        self.fold(env.position, &env.event);
-        if let Event::CycleOpened { cycle, .. } = &env.event {
-            if let Some(c) = self.cycles.get_mut(cycle) {
-                if c.stream.is_none() && stream::is_cycle(&env.stream, cycle) {
-                    c.stream = Some(stream);
-                }
-            }
-        }
+        self.fold(env, stream);
     }
 
     /// The last log position folded (0 before the first).
@@ -617,7 +610,8 @@ impl State {
 
     /// The bookkeeping of one fact. No rules here: a fact about something unknown (which
     /// decide never produces) is ignored rather than guessed at.
-    fn fold(&mut self, pos: u64, event: &Event) {
+    fn fold(&mut self, env: &Envelope, stream_slot: u32) {
+        let (pos, event) = (env.position, &env.event);
         match event {
             Event::OrgUnitRegistered {
                 org, kind, parent, ..
@@ -677,7 +671,7 @@ impl State {
                 focus,
                 ..
             } => {
-                self.cycles.entry(cycle.clone()).or_insert_with(|| Cycle {
+                let c = self.cycles.entry(cycle.clone()).or_insert_with(|| Cycle {
                     stream: None,
                     org: org.clone(),
                     rubric: rubric.clone(),
@@ -692,6 +686,9 @@ impl State {
                     raci: Vec::new(),
                     reflections: ById::new(),
                 });
+                if c.stream.is_none() && stream::is_cycle(&env.stream, cycle) {
+                    c.stream = Some(stream_slot);
+                }
             }
             Event::EventRetracted { position, .. } => self.retract(*position),
             Event::VisionReviewed { .. }
