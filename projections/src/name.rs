@@ -1,29 +1,34 @@
 //! Shared identifiers: [`Name`], an immutable string that clones in O(1), and the [`Interner`]
-//! that makes every occurrence of one id share one allocation.
+//! that makes every occurrence of one long id share one allocation.
 //!
 //! Ids (actors, orgs, cycles, goals, milestones, indicators, levels) repeat on nearly every
 //! event. Stored as `String`s they would cost an allocation and a heap copy per occurrence,
-//! which dominated both the time and the memory of a rebuild; interned, a repeat costs a hash
-//! lookup and a reference count.
+//! which dominated both the time and the memory of a rebuild. Most ids are short ("g1", "m3",
+//! a person's login): a [`Name`] holds those inline, so making, comparing and cloning one
+//! touches no other memory, and they are never looked up. Longer ids (cycles, orgs) are
+//! interned: a repeat costs a hash lookup and a reference count.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smol_str::SmolStr;
 use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
-use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// An immutable, cheaply cloned string; serialized as a plain string.
+/// An immutable, cheaply cloned string (inline up to [`Name::INLINE`] bytes, else shared);
+/// serialized as a plain string.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Name(Arc<str>);
+pub struct Name(SmolStr);
 
 impl Name {
+    /// The longest name held inline, with no allocation to share.
+    pub const INLINE: usize = SmolStr::INLINE_CAP;
+
     /// A name of its own (not shared); views that see a name often use an [`Interner`].
     pub fn new(s: &str) -> Name {
-        Name(Arc::from(s))
+        Name(SmolStr::new(s))
     }
 
     pub fn as_str(&self) -> &str {
@@ -53,13 +58,19 @@ impl Borrow<str> for Name {
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        &*self.0 == other
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        &*self.0 == *other
+        self.as_str() == *other
     }
 }
 
@@ -132,6 +143,10 @@ pub struct Interner(HashSet<Name, FxBuild>);
 impl Interner {
     /// The shared [`Name`] for `s`.
     pub fn name(&mut self, s: &str) -> Name {
+        // Held inline: nothing to share, so no lookup either.
+        if s.len() <= Name::INLINE {
+            return Name::new(s);
+        }
         if let Some(name) = self.0.get(s) {
             return name.clone();
         }
@@ -235,25 +250,58 @@ pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 mod tests {
     use super::*;
 
+    const LONG: &str = "north-ridge-lincoln-2025-fall";
+
+    fn shares(a: &Name, b: &Name) -> bool {
+        a.as_str().as_ptr() == b.as_str().as_ptr()
+    }
+
     #[test]
-    fn given_one_id_interned_twice_both_names_share_one_allocation() {
+    fn given_one_long_id_interned_twice_both_names_share_one_allocation() {
         let mut names = Interner::default();
-        let a = names.name("ann");
-        let b = names.name("ann");
-        assert!(Arc::ptr_eq(&a.0, &b.0));
-        assert_eq!(a, "ann");
+        let a = names.name(LONG);
+        let b = names.name(LONG);
+        assert!(shares(&a, &b));
+        assert_eq!(a, LONG);
+    }
+
+    #[test]
+    fn given_short_ids_they_are_held_inline_and_never_interned() {
+        let mut names = Interner::default();
+        let short = "x".repeat(Name::INLINE);
+        let a = names.name(&short);
+        assert!(!a.0.is_heap_allocated());
+        assert_eq!(a, short.as_str());
+        assert_eq!(format!("{names:?}"), "Interner(0 names)");
+        let long = "x".repeat(Name::INLINE + 1);
+        assert!(names.name(&long).0.is_heap_allocated());
+        assert_eq!(format!("{names:?}"), "Interner(1 names)");
+    }
+
+    #[test]
+    fn given_short_and_long_names_they_order_and_hash_as_their_strings() {
+        use std::hash::{BuildHasher, Hash};
+        let mut names = Interner::default();
+        let mut all: Vec<Name> = ["b", LONG, "a", "north"].map(|s| names.name(s)).into();
+        all.sort();
+        let strs: Vec<&str> = all.iter().map(Name::as_str).collect();
+        assert_eq!(strs, ["a", "b", "north", LONG]);
+        let build = FxBuild::default();
+        for name in &all {
+            let mut h = build.build_hasher();
+            name.hash(&mut h);
+            assert_eq!(h.finish(), build.hash_one(name.as_str()));
+        }
     }
 
     #[test]
     fn given_names_read_from_json_while_sharing_they_share_allocations() {
-        let (read, names) = sharing_names(|| serde_json::from_str::<Vec<Name>>(r#"["x","x"]"#));
+        let json = format!(r#"["{LONG}","{LONG}","x"]"#);
+        let (read, names) = sharing_names(|| serde_json::from_str::<Vec<Name>>(&json));
         let read = read.expect("a list of names");
         let mut names = names.expect("the outermost call returns its names");
-        assert!(Arc::ptr_eq(&names.name("x").0, &read[0].0));
-        assert!(Arc::ptr_eq(&read[0].0, &read[1].0));
-        assert_eq!(
-            serde_json::to_string(&read).ok().as_deref(),
-            Some(r#"["x","x"]"#)
-        );
+        assert!(shares(&names.name(LONG), &read[0]));
+        assert!(shares(&read[0], &read[1]));
+        assert_eq!(serde_json::to_string(&read).ok(), Some(json));
     }
 }
