@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 
 use trellis_projections::by_id::ById;
 use trellis_projections::live::grow_exactly;
-use trellis_projections::name::{FxBuild, FxHasher};
+use trellis_projections::name::{FxBuild, FxHasher, Name};
 
 /// Maps and sets keyed by ids: the Fx hash, several times cheaper than SipHash on short
 /// ids, and a replay looks ids up on every event (see `trellis_projections::name`).
@@ -153,15 +153,17 @@ pub(crate) struct Cycle {
     /// The position of the live `CycleClosed`, if the cycle is closed.
     pub closed: Option<u64>,
     // A cycle holds a handful of each, so lists searched by id (see `ById`), not hash maps.
-    pub goals: ById<String, Goal>,
-    pub milestones: ById<String, Milestone>,
+    // Their ids are `Name`s: short ids are held inline, so a search compares them without
+    // reading other memory, and storing one allocates nothing.
+    pub goals: ById<Name, Goal>,
+    pub milestones: ById<Name, Milestone>,
     /// Ids stay taken even when the fact is retracted, so an id never names two things.
-    pub adjustments: ById<String, ()>,
-    pub celebrations: ById<String, ()>,
+    pub adjustments: ById<Name, ()>,
+    pub celebrations: ById<Name, ()>,
     /// Live RACI assignments.
     pub raci: Vec<Raci>,
     /// Live answer and revision positions per question; answered while non-empty.
-    pub reflections: ById<String, Vec<u64>>,
+    pub reflections: ById<Name, Vec<u64>>,
 }
 
 impl Cycle {
@@ -214,7 +216,7 @@ impl Cycle {
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Goal {
-    pub accountable: Tracked<String>,
+    pub accountable: Tracked<Name>,
     /// What the rules need of the goal's current values (set, then revised).
     pub definition: Tracked<GoalDef>,
     pub status: Tracked<Status>,
@@ -258,9 +260,9 @@ impl GoalDef {
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Milestone {
-    pub goal: String,
+    pub goal: Name,
     pub due: Tracked<NaiveDate>,
-    pub accountable: Tracked<String>,
+    pub accountable: Tracked<Name>,
     pub status: Tracked<Status>,
 }
 
@@ -279,7 +281,7 @@ pub(crate) struct Raci {
     pub position: u64,
     pub item: ItemRef,
     pub role: RaciRole,
-    pub person: String,
+    pub person: Name,
 }
 
 /// A value set by a structural fact and changed by later, retractable facts. The current
@@ -729,8 +731,8 @@ impl State {
                 serves,
                 ..
             } => {
-                c.goals.get_or_insert_with(goal.clone(), || Goal {
-                    accountable: Tracked::new(accountable.clone()),
+                c.goals.get_or_insert_with(Name::new(goal), || Goal {
+                    accountable: Tracked::new(Name::new(accountable)),
                     definition: Tracked::new(GoalDef::of(
                         statement,
                         target.as_ref(),
@@ -771,10 +773,10 @@ impl State {
                 ..
             } => {
                 c.milestones
-                    .get_or_insert_with(milestone.clone(), || Milestone {
-                        goal: goal.clone(),
+                    .get_or_insert_with(Name::new(milestone), || Milestone {
+                        goal: Name::new(goal),
                         due: Tracked::new(*due_on),
-                        accountable: Tracked::new(accountable.clone()),
+                        accountable: Tracked::new(Name::new(accountable)),
                         status: Tracked::new(Status::Open),
                     });
             }
@@ -795,30 +797,30 @@ impl State {
                 position: pos,
                 item: item.clone(),
                 role: *role,
-                person: person.clone(),
+                person: Name::new(person),
             }),
             Event::AccountableReassigned { item, to, .. } => match item {
                 ItemRef::Goal(g) => {
                     if let Some(g) = c.goals.get_mut(g) {
-                        g.accountable.set(pos, to.clone());
+                        g.accountable.set(pos, Name::new(to));
                     }
                 }
                 ItemRef::Milestone(m) => {
                     if let Some(m) = c.milestones.get_mut(m) {
-                        m.accountable.set(pos, to.clone());
+                        m.accountable.set(pos, Name::new(to));
                     }
                 }
             },
             Event::AdjustmentLogged { adjustment, .. } => {
-                c.adjustments.insert(adjustment.clone(), ());
+                c.adjustments.insert(Name::new(adjustment), ());
             }
             Event::CelebrationLogged { celebration, .. } => {
-                c.celebrations.insert(celebration.clone(), ());
+                c.celebrations.insert(Name::new(celebration), ());
             }
             Event::ReflectionAnswered { question, .. }
             | Event::ReflectionRevised { question, .. } => {
                 c.reflections
-                    .get_or_insert_with(question.clone(), Vec::new)
+                    .get_or_insert_with(Name::new(question), Vec::new)
                     .push(pos);
             }
             _ => {}
