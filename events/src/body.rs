@@ -10,16 +10,18 @@
 //! `None`, and the caller decodes the body with serde as before: this path may decline, but
 //! never reads a body differently.
 //!
-//! [`read_event`] does the same for the payloads of the six kinds that make up most of a log
-//! (measures, RACI assignments, ratings, milestones planned and reached, reflections): serde's
-//! derived reader, matching each key against every field name, was the largest cost left in
-//! decoding. Every other kind, and any payload not in the written shape, goes to serde.
+//! [`read_event`] does the same for the payloads of the twelve kinds that make up nine
+//! events in ten of a log (measures, RACI assignments, ratings, milestones planned, reached,
+//! missed and rescheduled, reflections answered and revised, phase changes, adjustments,
+//! celebrations): serde's derived reader, matching each key against every field name, was
+//! the largest cost left in decoding. Every other kind (goals and cycle openings, whose
+//! nested options are rare), and any payload not in the written shape, goes to serde.
 
 use ulid::Ulid;
 
 use crate::date::{parse_date, parse_utc};
 use crate::envelope::{Body, Hash};
-use crate::event::{Event, ItemRef, RaciRole};
+use crate::event::{AdjustmentKind, Event, ItemRef, Phase, RaciRole};
 
 /// The envelope fields of `body`, with its payload still as JSON text, if `body` has exactly
 /// the shape the log writes; `None` otherwise.
@@ -120,6 +122,56 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             question: c.string(",\"question\":")?,
             answer: c.string(",\"answer\":")?,
         },
+        "cycle_phase_changed" => Event::CyclePhaseChanged {
+            cycle: c.string("\"cycle\":")?,
+            from: c.then(",\"from\":")?.phase()?,
+            to: c.then(",\"to\":")?.phase()?,
+        },
+        "milestone_missed" => Event::MilestoneMissed {
+            cycle: c.string("\"cycle\":")?,
+            milestone: c.string(",\"milestone\":")?,
+            reason: c.string(",\"reason\":")?,
+        },
+        "milestone_rescheduled" => Event::MilestoneRescheduled {
+            cycle: c.string("\"cycle\":")?,
+            milestone: c.string(",\"milestone\":")?,
+            from: parse_date(c.then(",\"from\":")?.plain_str()?)?,
+            to: parse_date(c.then(",\"to\":")?.plain_str()?)?,
+            reason: c.string(",\"reason\":")?,
+        },
+        "adjustment_logged" => Event::AdjustmentLogged {
+            cycle: c.string("\"cycle\":")?,
+            adjustment: c.string(",\"adjustment\":")?,
+            kind: match c.then(",\"kind\":")?.plain_str()? {
+                "policy" => AdjustmentKind::Policy,
+                "program" => AdjustmentKind::Program,
+                "personnel" => AdjustmentKind::Personnel,
+                "timeline" => AdjustmentKind::Timeline,
+                "resources" => AdjustmentKind::Resources,
+                "other" => AdjustmentKind::Other,
+                _ => return None,
+            },
+            what_changed: c.string(",\"what_changed\":")?,
+            why: c.string(",\"why\":")?,
+            touches: c.then(",\"touches\":")?.optional_item()?,
+            decided_by: c.string(",\"decided_by\":")?,
+        },
+        "celebration_logged" => Event::CelebrationLogged {
+            cycle: c.string("\"cycle\":")?,
+            celebration: c.string(",\"celebration\":")?,
+            what: c.string(",\"what\":")?,
+            item: c.then(",\"item\":")?.optional_item()?,
+            participants: c.then(",\"participants\":")?.strings()?,
+        },
+        "reflection_revised" => Event::ReflectionRevised {
+            cycle: c.string("\"cycle\":")?,
+            question: c.string(",\"question\":")?,
+            answer: c.string(",\"answer\":")?,
+            reason: match c.then(",\"reason\":")?.key("null") {
+                Some(()) => None,
+                None => Some(c.plain_str()?.to_owned()),
+            },
+        },
         _ => return None,
     };
     c.key("}}")?;
@@ -162,6 +214,41 @@ impl<'a> Cursor<'a> {
         match kind {
             "goal" => Some(ItemRef::Goal(id)),
             "milestone" => Some(ItemRef::Milestone(id)),
+            _ => None,
+        }
+    }
+
+    /// `null` (`Some(None)`) or a goal or milestone reference.
+    fn optional_item(&mut self) -> Option<Option<ItemRef>> {
+        match self.key("null") {
+            Some(()) => Some(None),
+            None => self.item().map(Some),
+        }
+    }
+
+    /// An array of plain strings: `[]` or `["…","…"]`.
+    fn strings(&mut self) -> Option<Vec<String>> {
+        self.key("[")?;
+        let mut out = Vec::new();
+        if self.key("]").is_some() {
+            return Some(out);
+        }
+        loop {
+            out.push(self.plain_str()?.to_owned());
+            if self.key("]").is_some() {
+                return Some(out);
+            }
+            self.key(",")?;
+        }
+    }
+
+    /// A cycle phase, as serde writes it.
+    fn phase(&mut self) -> Option<Phase> {
+        match self.plain_str()? {
+            "plan" => Some(Phase::Plan),
+            "do" => Some(Phase::Do),
+            "study" => Some(Phase::Study),
+            "act" => Some(Phase::Act),
             _ => None,
         }
     }
@@ -299,6 +386,15 @@ mod tests {
             r#"{"type":"milestone_planned","data":{"cycle":"c","goal":"g","milestone":"m","title":"t","due_on":"2025-02-28","accountable":"a","measure":"m"}}"#,
             r#"{"type":"milestone_reached","data":{"cycle":"c","milestone":"m1","evidence":"done"}}"#,
             r#"{"type":"reflection_answered","data":{"cycle":"c","question":"q3","answer":"yes"}}"#,
+            r#"{"type":"cycle_phase_changed","data":{"cycle":"c","from":"study","to":"act"}}"#,
+            r#"{"type":"milestone_missed","data":{"cycle":"c","milestone":"m1","reason":"snow"}}"#,
+            r#"{"type":"milestone_rescheduled","data":{"cycle":"c","milestone":"m1","from":"2025-02-28","to":"2025-03-14","reason":"snow"}}"#,
+            r#"{"type":"adjustment_logged","data":{"cycle":"c","adjustment":"adj-1","kind":"personnel","what_changed":"w","why":"y","touches":null,"decided_by":"ada"}}"#,
+            r#"{"type":"adjustment_logged","data":{"cycle":"c","adjustment":"adj-2","kind":"other","what_changed":"w","why":"y","touches":{"kind":"goal","id":"g1"},"decided_by":"ada"}}"#,
+            r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"cel-1","what":"w","item":null,"participants":[]}}"#,
+            r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"cel-2","what":"w","item":{"kind":"milestone","id":"m2"},"participants":["ada","bo"]}}"#,
+            r#"{"type":"reflection_revised","data":{"cycle":"c","question":"q3","answer":"no","reason":null}}"#,
+            r#"{"type":"reflection_revised","data":{"cycle":"c","question":"q3","answer":"no","reason":"r"}}"#,
         ] {
             let serde: Event = serde_json::from_str(payload).expect(payload);
             assert_eq!(read_event(payload), Some(serde), "{payload}");
@@ -326,6 +422,17 @@ mod tests {
         }
         let raci = r#"{"type":"raci_assigned","data":{"cycle":"c","item":{"kind":"goal","id":"g"},"role":"boss","person":"p"}}"#;
         assert_eq!(read_event(raci), None);
+        for declined in [
+            r#"{"type":"cycle_phase_changed","data":{"cycle":"c","from":"study","to":"rest"}}"#,
+            r#"{"type":"adjustment_logged","data":{"cycle":"c","adjustment":"a","kind":"whim","what_changed":"w","why":"y","touches":null,"decided_by":"d"}}"#,
+            r#"{"type":"adjustment_logged","data":{"cycle":"c","adjustment":"a","kind":"other","what_changed":"w","why":"y","decided_by":"d"}}"#,
+            r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"c","what":"w","item":null,"participants":["a",]}}"#,
+            r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"c","what":"w","item":null,"participants":["a" ]}}"#,
+            r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"c","what":"w","item":null,"participants":["a"}}"#,
+            r#"{"type":"milestone_rescheduled","data":{"cycle":"c","milestone":"m","from":"2025-02-30","to":"2025-03-14","reason":"r"}}"#,
+        ] {
+            assert_eq!(read_event(declined), None, "{declined}");
+        }
         assert_eq!(read_event(&format!("{measure} ")), None);
         assert_eq!(read_event(""), None);
     }

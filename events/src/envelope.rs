@@ -278,7 +278,7 @@ fn decode_with_serde(hash: Hash, body: &str) -> Result<Envelope, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ItemRef, RaciRole};
+    use crate::event::{AdjustmentKind, ItemRef, Phase, RaciRole};
     use proptest::prelude::*;
 
     fn envelope() -> Envelope {
@@ -352,6 +352,20 @@ mod tests {
             .ok()
             .and_then(|text| decode_with_serde(Hash::ZERO, text).ok());
         (fast, serde)
+    }
+
+    fn arb_item() -> impl Strategy<Value = ItemRef> {
+        (
+            any::<bool>(),
+            prop_oneof![3 => "[a-z0-9-]{0,12}", 1 => any::<String>()],
+        )
+            .prop_map(|(goal, id)| {
+                if goal {
+                    ItemRef::Goal(id)
+                } else {
+                    ItemRef::Milestone(id)
+                }
+            })
     }
 
     fn arb_envelope() -> impl Strategy<Value = Envelope> {
@@ -436,6 +450,76 @@ mod tests {
                     answer,
                 }
             }),
+            (text(), 0usize..4, 0usize..4).prop_map(|(cycle, from, to)| {
+                let phases = [Phase::Plan, Phase::Do, Phase::Study, Phase::Act];
+                Event::CyclePhaseChanged {
+                    cycle,
+                    from: phases[from],
+                    to: phases[to],
+                }
+            }),
+            (text(), text(), text()).prop_map(|(cycle, milestone, reason)| {
+                Event::MilestoneMissed {
+                    cycle,
+                    milestone,
+                    reason,
+                }
+            }),
+            (text(), text(), 0i32..1_000_000, 0i32..1_000_000, text()).prop_map(
+                |(cycle, milestone, from, to, reason)| Event::MilestoneRescheduled {
+                    cycle,
+                    milestone,
+                    from: NaiveDate::from_num_days_from_ce_opt(from).unwrap_or_default(),
+                    to: NaiveDate::from_num_days_from_ce_opt(to).unwrap_or_default(),
+                    reason,
+                }
+            ),
+            (
+                (text(), text(), 0usize..6, text()),
+                (text(), proptest::option::of(arb_item()), text())
+            )
+                .prop_map(
+                    |((cycle, adjustment, kind, what_changed), (why, touches, decided_by))| {
+                        Event::AdjustmentLogged {
+                            cycle,
+                            adjustment,
+                            kind: [
+                                AdjustmentKind::Policy,
+                                AdjustmentKind::Program,
+                                AdjustmentKind::Personnel,
+                                AdjustmentKind::Timeline,
+                                AdjustmentKind::Resources,
+                                AdjustmentKind::Other,
+                            ][kind],
+                            what_changed,
+                            why,
+                            touches,
+                            decided_by,
+                        }
+                    }
+                ),
+            (
+                (text(), text(), text()),
+                proptest::option::of(arb_item()),
+                proptest::collection::vec(text(), 0..4)
+            )
+                .prop_map(|((cycle, celebration, what), item, participants)| {
+                    Event::CelebrationLogged {
+                        cycle,
+                        celebration,
+                        what,
+                        item,
+                        participants,
+                    }
+                }),
+            (text(), text(), text(), proptest::option::of(text())).prop_map(
+                |(cycle, question, answer, reason)| Event::ReflectionRevised {
+                    cycle,
+                    question,
+                    answer,
+                    reason,
+                }
+            ),
         ];
         (
             (any::<u64>(), any::<u128>(), text(), any::<u64>(), text()),
