@@ -10,18 +10,18 @@
 //! `None`, and the caller decodes the body with serde as before: this path may decline, but
 //! never reads a body differently.
 //!
-//! [`read_event`] does the same for the payloads of the twelve kinds that make up nine
-//! events in ten of a log (measures, RACI assignments, ratings, milestones planned, reached,
-//! missed and rescheduled, reflections answered and revised, phase changes, adjustments,
-//! celebrations): serde's derived reader, matching each key against every field name, was
-//! the largest cost left in decoding. Every other kind (goals and cycle openings, whose
-//! nested options are rare), and any payload not in the written shape, goes to serde.
+//! [`read_event`] does the same for the payloads of the fourteen kinds that make up all but
+//! a few in a thousand events of a log (measures, RACI assignments, ratings, goals set,
+//! milestones planned, reached, missed and rescheduled, reflections answered and revised,
+//! cycles opened, phase changes, adjustments, celebrations): serde's derived reader,
+//! matching each key against every field name, was the largest cost left in decoding. Every
+//! other kind, and any payload not in the written shape, goes to serde.
 
 use ulid::Ulid;
 
 use crate::date::{parse_date, parse_utc};
 use crate::envelope::{Body, Hash};
-use crate::event::{AdjustmentKind, Event, ItemRef, Phase, RaciRole};
+use crate::event::{AdjustmentKind, Event, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
 
 /// The envelope fields of `body`, with its payload still as JSON text, if `body` has exactly
 /// the shape the log writes; `None` otherwise.
@@ -98,10 +98,9 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             indicator: c.string(",\"indicator\":")?,
             level: c.string(",\"level\":")?,
             evidence: c.string(",\"evidence\":")?,
-            cycle: match c.then(",\"cycle\":")?.key("null") {
-                Some(()) => None,
-                None => Some(c.plain_str()?.to_owned()),
-            },
+            cycle: c
+                .then(",\"cycle\":")?
+                .optional(|c| c.plain_str().map(str::to_owned))?,
         },
         "milestone_planned" => Event::MilestonePlanned {
             cycle: c.string("\"cycle\":")?,
@@ -121,6 +120,43 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             cycle: c.string("\"cycle\":")?,
             question: c.string(",\"question\":")?,
             answer: c.string(",\"answer\":")?,
+        },
+        "goal_set" => Event::GoalSet {
+            cycle: c.string("\"cycle\":")?,
+            goal: c.string(",\"goal\":")?,
+            statement: c.string(",\"statement\":")?,
+            target: c.then(",\"target\":")?.optional(|c| {
+                Some(IndicatorTarget {
+                    indicator: c.string("{\"indicator\":")?,
+                    level: c.string(",\"level\":")?,
+                })
+                .filter(|_| c.key("}").is_some())
+            })?,
+            measure: c.then(",\"measure\":")?.optional(|c| {
+                Some(MeasureDef {
+                    name: c.string("{\"name\":")?,
+                    unit: c.string(",\"unit\":")?,
+                    baseline: c.then(",\"baseline\":")?.float()?,
+                    target: c.then(",\"target\":")?.float()?,
+                })
+                .filter(|_| c.key("}").is_some())
+            })?,
+            due_on: parse_date(c.then(",\"due_on\":")?.plain_str()?)?,
+            accountable: c.string(",\"accountable\":")?,
+            serves: c
+                .then(",\"serves\":")?
+                .optional(|c| c.plain_str().map(str::to_owned))?,
+        },
+        "cycle_opened" => Event::CycleOpened {
+            cycle: c.string("\"cycle\":")?,
+            org: c.string(",\"org\":")?,
+            title: c.string(",\"title\":")?,
+            rubric: c.string(",\"rubric\":")?,
+            rubric_version: u32::try_from(c.then(",\"rubric_version\":")?.number()?).ok()?,
+            focus: c.then(",\"focus\":")?.strings()?,
+            lead: c.string(",\"lead\":")?,
+            starts_on: parse_date(c.then(",\"starts_on\":")?.plain_str()?)?,
+            ends_on: parse_date(c.then(",\"ends_on\":")?.plain_str()?)?,
         },
         "cycle_phase_changed" => Event::CyclePhaseChanged {
             cycle: c.string("\"cycle\":")?,
@@ -167,10 +203,9 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             cycle: c.string("\"cycle\":")?,
             question: c.string(",\"question\":")?,
             answer: c.string(",\"answer\":")?,
-            reason: match c.then(",\"reason\":")?.key("null") {
-                Some(()) => None,
-                None => Some(c.plain_str()?.to_owned()),
-            },
+            reason: c
+                .then(",\"reason\":")?
+                .optional(|c| c.plain_str().map(str::to_owned))?,
         },
         _ => return None,
     };
@@ -220,9 +255,14 @@ impl<'a> Cursor<'a> {
 
     /// `null` (`Some(None)`) or a goal or milestone reference.
     fn optional_item(&mut self) -> Option<Option<ItemRef>> {
+        self.optional(Self::item)
+    }
+
+    /// `null` (`Some(None)`) or what `read` reads.
+    fn optional<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         match self.key("null") {
             Some(()) => Some(None),
-            None => self.item().map(Some),
+            None => read(self).map(Some),
         }
     }
 
@@ -395,6 +435,9 @@ mod tests {
             r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"cel-2","what":"w","item":{"kind":"milestone","id":"m2"},"participants":["ada","bo"]}}"#,
             r#"{"type":"reflection_revised","data":{"cycle":"c","question":"q3","answer":"no","reason":null}}"#,
             r#"{"type":"reflection_revised","data":{"cycle":"c","question":"q3","answer":"no","reason":"r"}}"#,
+            r#"{"type":"goal_set","data":{"cycle":"c","goal":"g1","statement":"s","target":null,"measure":{"name":"n","unit":"%","baseline":36.3,"target":44.3},"due_on":"2025-05-21","accountable":"a","serves":"p"}}"#,
+            r#"{"type":"goal_set","data":{"cycle":"c","goal":"g2","statement":"s","target":{"indicator":"1B","level":"partial"},"measure":null,"due_on":"2025-05-21","accountable":"a","serves":null}}"#,
+            r#"{"type":"cycle_opened","data":{"cycle":"c","org":"o","title":"t","rubric":"r","rubric_version":1,"focus":["4","8b"],"lead":"l","starts_on":"2025-01-13","ends_on":"2025-05-28"}}"#,
         ] {
             let serde: Event = serde_json::from_str(payload).expect(payload);
             assert_eq!(read_event(payload), Some(serde), "{payload}");
@@ -430,6 +473,10 @@ mod tests {
             r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"c","what":"w","item":null,"participants":["a" ]}}"#,
             r#"{"type":"celebration_logged","data":{"cycle":"c","celebration":"c","what":"w","item":null,"participants":["a"}}"#,
             r#"{"type":"milestone_rescheduled","data":{"cycle":"c","milestone":"m","from":"2025-02-30","to":"2025-03-14","reason":"r"}}"#,
+            r#"{"type":"goal_set","data":{"cycle":"c","goal":"g","statement":"s","target":{"indicator":"1B","level":"partial","x":1},"measure":null,"due_on":"2025-05-21","accountable":"a","serves":null}}"#,
+            r#"{"type":"goal_set","data":{"cycle":"c","goal":"g","statement":"s","target":null,"measure":{"name":"n","unit":"%","baseline":36,"target":44.3},"due_on":"2025-05-21","accountable":"a","serves":null}}"#,
+            r#"{"type":"goal_set","data":{"cycle":"c","goal":"g","statement":"s","target":null,"measure":null,"due_on":"2025-05-21","accountable":"a"}}"#,
+            r#"{"type":"cycle_opened","data":{"cycle":"c","org":"o","title":"t","rubric":"r","rubric_version":-1,"focus":[],"lead":"l","starts_on":"2025-01-13","ends_on":"2025-05-28"}}"#,
         ] {
             assert_eq!(read_event(declined), None, "{declined}");
         }

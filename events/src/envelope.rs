@@ -278,7 +278,7 @@ fn decode_with_serde(hash: Hash, body: &str) -> Result<Envelope, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{AdjustmentKind, ItemRef, Phase, RaciRole};
+    use crate::event::{AdjustmentKind, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
     use proptest::prelude::*;
 
     fn envelope() -> Envelope {
@@ -512,6 +512,66 @@ mod tests {
                         participants,
                     }
                 }),
+            (
+                (
+                    text(),
+                    text(),
+                    text(),
+                    proptest::option::of((text(), text()))
+                ),
+                (
+                    proptest::option::of((text(), text(), any::<f64>(), any::<f64>())),
+                    0i32..1_000_000,
+                    text(),
+                    proptest::option::of(text())
+                )
+            )
+                .prop_map(
+                    |((cycle, goal, statement, target), (measure, due, accountable, serves))| {
+                        let finite = |v: f64| if v.is_finite() { v } else { -2.5 };
+                        Event::GoalSet {
+                            cycle,
+                            goal,
+                            statement,
+                            target: target
+                                .map(|(indicator, level)| IndicatorTarget { indicator, level }),
+                            measure: measure.map(|(name, unit, baseline, target)| MeasureDef {
+                                name,
+                                unit,
+                                baseline: finite(baseline),
+                                target: finite(target),
+                            }),
+                            due_on: NaiveDate::from_num_days_from_ce_opt(due).unwrap_or_default(),
+                            accountable,
+                            serves,
+                        }
+                    }
+                ),
+            (
+                (text(), text(), text(), text(), any::<u32>()),
+                (
+                    proptest::collection::vec(text(), 0..4),
+                    text(),
+                    0i32..1_000_000,
+                    0i32..1_000_000
+                )
+            )
+                .prop_map(
+                    |((cycle, org, title, rubric, rubric_version), (focus, lead, starts, ends))| {
+                        Event::CycleOpened {
+                            cycle,
+                            org,
+                            title,
+                            rubric,
+                            rubric_version,
+                            focus,
+                            lead,
+                            starts_on: NaiveDate::from_num_days_from_ce_opt(starts)
+                                .unwrap_or_default(),
+                            ends_on: NaiveDate::from_num_days_from_ce_opt(ends).unwrap_or_default(),
+                        }
+                    }
+                ),
             (text(), text(), text(), proptest::option::of(text())).prop_map(
                 |(cycle, question, answer, reason)| Event::ReflectionRevised {
                     cycle,
