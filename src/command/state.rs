@@ -212,6 +212,119 @@ impl Cycle {
             answers.retain(|p| *p != position);
         }
     }
+
+    /// Folds a fact of this cycle (one that changes nothing here is ignored).
+    fn fold(&mut self, pos: u64, event: &Event) {
+        match event {
+            Event::CyclePhaseChanged { to, .. } => self.phase.set(pos, *to),
+            Event::CycleClosed { .. } => {
+                self.closed.get_or_insert(pos);
+            }
+            Event::GoalSet {
+                goal,
+                statement,
+                target,
+                measure,
+                due_on,
+                accountable,
+                serves,
+                ..
+            } => {
+                self.goals.get_or_insert_with(Name::new(goal), || Goal {
+                    accountable: Tracked::new(Name::new(accountable)),
+                    definition: Tracked::new(GoalDef::of(
+                        statement,
+                        target.as_ref(),
+                        measure.as_ref(),
+                        *due_on,
+                        serves.as_deref(),
+                    )),
+                    status: Tracked::new(Status::Open),
+                });
+            }
+            Event::GoalRevised {
+                goal,
+                statement,
+                target,
+                measure,
+                due_on,
+                serves,
+                ..
+            } => {
+                if let Some(g) = self.goals.get_mut(goal) {
+                    let def = GoalDef::of(
+                        statement,
+                        target.as_ref(),
+                        measure.as_ref(),
+                        *due_on,
+                        serves.as_deref(),
+                    );
+                    g.definition.set(pos, def);
+                }
+            }
+            Event::GoalMet { goal, .. } => set_goal_status(self, pos, goal, Status::Done),
+            Event::GoalDropped { goal, .. } => set_goal_status(self, pos, goal, Status::Abandoned),
+            Event::MilestonePlanned {
+                goal,
+                milestone,
+                due_on,
+                accountable,
+                ..
+            } => {
+                self.milestones
+                    .get_or_insert_with(Name::new(milestone), || Milestone {
+                        goal: Name::new(goal),
+                        due: Tracked::new(*due_on),
+                        accountable: Tracked::new(Name::new(accountable)),
+                        status: Tracked::new(Status::Open),
+                    });
+            }
+            Event::MilestoneRescheduled { milestone, to, .. } => {
+                if let Some(m) = self.milestones.get_mut(milestone) {
+                    m.due.set(pos, *to);
+                }
+            }
+            Event::MilestoneReached { milestone, .. } => {
+                set_milestone_status(self, pos, milestone, Status::Done)
+            }
+            Event::MilestoneMissed { milestone, .. } => {
+                set_milestone_status(self, pos, milestone, Status::Abandoned)
+            }
+            Event::RaciAssigned {
+                item, role, person, ..
+            } => self.raci.push(Raci {
+                position: pos,
+                item: item.clone(),
+                role: *role,
+                person: Name::new(person),
+            }),
+            Event::AccountableReassigned { item, to, .. } => match item {
+                ItemRef::Goal(g) => {
+                    if let Some(g) = self.goals.get_mut(g) {
+                        g.accountable.set(pos, Name::new(to));
+                    }
+                }
+                ItemRef::Milestone(m) => {
+                    if let Some(m) = self.milestones.get_mut(m) {
+                        m.accountable.set(pos, Name::new(to));
+                    }
+                }
+            },
+            Event::AdjustmentLogged { adjustment, .. } => {
+                self.adjustments.insert(Name::new(adjustment), ());
+            }
+            Event::CelebrationLogged { celebration, .. } => {
+                self.celebrations.insert(Name::new(celebration), ());
+            }
+            Event::ReflectionAnswered { question, .. }
+            | Event::ReflectionRevised { question, .. } => {
+                self.reflections
+                    .get_or_insert_with(Name::new(question), Vec::new)
+                    .push(pos);
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
@@ -465,11 +578,22 @@ impl State {
         if env.position <= self.position {
             return;
         }
-        let stream = match self.cycle_stream(env) {
-            Some(stream) => stream,
-            None => self.record_stream(env),
-        };
-        self.record_slot(env.position, stream, Kind::of(&env.event));
+        let kind = Kind::of(&env.event);
+        // A fact of a known cycle in the cycle's own stream (nearly every event of a log):
+        // the cycle is looked up once, and its stream found through it.
+        if let Some(c) = cycle_in_own_stream(&mut self.cycles, env) {
+            if let Some(stream) = c.stream {
+                note_version(&mut self.streams, stream, env);
+                record_slot(&mut self.slots, env.position, stream, kind);
+                self.position = env.position;
+                // The fold of a cycle's facts touches nothing but the cycle (its opening
+                // is already folded: the cycle exists).
+                c.fold(env.position, &env.event);
+                return;
+            }
+        }
+        let stream = self.record_stream(env);
+        record_slot(&mut self.slots, env.position, stream, kind);
         self.position = env.position;
         self.fold(env, stream);
     }
@@ -547,22 +671,6 @@ impl State {
         })
     }
 
-    /// The slot of `env`'s stream when it is the stream of the (known) cycle the event
-    /// belongs to, found through that cycle; updated as [`State::record_stream`] would.
-    fn cycle_stream(&mut self, env: &Envelope) -> Option<u32> {
-        let id = env.event.cycle()?;
-        if !stream::is_cycle(&env.stream, id) {
-            return None;
-        }
-        let index = self.cycles.get(id)?.stream?;
-        let s = self.streams.get_mut(index as usize)?;
-        s.version = s.version.max(env.stream_version);
-        if s.owner == Owner::None {
-            s.owner = owner_of(&env.event);
-        }
-        Some(index)
-    }
-
     fn record_stream(&mut self, env: &Envelope) -> u32 {
         let index = match self.stream_index.get(&env.stream) {
             Some(i) => *i,
@@ -577,37 +685,8 @@ impl State {
                 i
             }
         };
-        if let Some(s) = self.streams.get_mut(index as usize) {
-            // The envelope's stream version is the log's; trust it over counting.
-            s.version = s.version.max(env.stream_version);
-            if s.owner == Owner::None {
-                s.owner = owner_of(&env.event);
-            }
-        }
+        note_version(&mut self.streams, index, env);
         index
-    }
-
-    /// Gives `position` its slot. Positions are gap-free, so this normally just pushes;
-    /// a skipped range is padded with gaps, unless it is absurdly large, in which case the
-    /// position gets no slot and simply cannot be retracted.
-    fn record_slot(&mut self, position: u64, stream: u32, kind: Kind) {
-        let next = self.slots.len() as u64 + 1;
-        if position < next || position - next > MAX_GAP {
-            return;
-        }
-        let gap = Slot {
-            stream,
-            kind: Kind::Gap,
-            retracted: false,
-        };
-        for _ in next..position {
-            self.slots.push(gap);
-        }
-        self.slots.push(Slot {
-            stream,
-            kind,
-            retracted: false,
-        });
     }
 
     /// The bookkeeping of one fact. No rules here: a fact about something unknown (which
@@ -696,7 +775,11 @@ impl State {
             Event::VisionReviewed { .. }
             | Event::IndicatorRated { .. }
             | Event::MeasureRecorded { .. } => {}
-            _ => self.fold_cycle(pos, event),
+            _ => {
+                if let Some(c) = event.cycle().and_then(|id| self.cycles.get_mut(id)) {
+                    c.fold(pos, event);
+                }
+            }
         }
     }
 
@@ -709,121 +792,6 @@ impl State {
                 .entry(person.to_string())
                 .or_insert_with(|| Tracked::new(false))
                 .set(pos, holds);
-        }
-    }
-
-    fn fold_cycle(&mut self, pos: u64, event: &Event) {
-        let Some(c) = event.cycle().and_then(|id| self.cycles.get_mut(id)) else {
-            return;
-        };
-        match event {
-            Event::CyclePhaseChanged { to, .. } => c.phase.set(pos, *to),
-            Event::CycleClosed { .. } => {
-                c.closed.get_or_insert(pos);
-            }
-            Event::GoalSet {
-                goal,
-                statement,
-                target,
-                measure,
-                due_on,
-                accountable,
-                serves,
-                ..
-            } => {
-                c.goals.get_or_insert_with(Name::new(goal), || Goal {
-                    accountable: Tracked::new(Name::new(accountable)),
-                    definition: Tracked::new(GoalDef::of(
-                        statement,
-                        target.as_ref(),
-                        measure.as_ref(),
-                        *due_on,
-                        serves.as_deref(),
-                    )),
-                    status: Tracked::new(Status::Open),
-                });
-            }
-            Event::GoalRevised {
-                goal,
-                statement,
-                target,
-                measure,
-                due_on,
-                serves,
-                ..
-            } => {
-                if let Some(g) = c.goals.get_mut(goal) {
-                    let def = GoalDef::of(
-                        statement,
-                        target.as_ref(),
-                        measure.as_ref(),
-                        *due_on,
-                        serves.as_deref(),
-                    );
-                    g.definition.set(pos, def);
-                }
-            }
-            Event::GoalMet { goal, .. } => set_goal_status(c, pos, goal, Status::Done),
-            Event::GoalDropped { goal, .. } => set_goal_status(c, pos, goal, Status::Abandoned),
-            Event::MilestonePlanned {
-                goal,
-                milestone,
-                due_on,
-                accountable,
-                ..
-            } => {
-                c.milestones
-                    .get_or_insert_with(Name::new(milestone), || Milestone {
-                        goal: Name::new(goal),
-                        due: Tracked::new(*due_on),
-                        accountable: Tracked::new(Name::new(accountable)),
-                        status: Tracked::new(Status::Open),
-                    });
-            }
-            Event::MilestoneRescheduled { milestone, to, .. } => {
-                if let Some(m) = c.milestones.get_mut(milestone) {
-                    m.due.set(pos, *to);
-                }
-            }
-            Event::MilestoneReached { milestone, .. } => {
-                set_milestone_status(c, pos, milestone, Status::Done)
-            }
-            Event::MilestoneMissed { milestone, .. } => {
-                set_milestone_status(c, pos, milestone, Status::Abandoned)
-            }
-            Event::RaciAssigned {
-                item, role, person, ..
-            } => c.raci.push(Raci {
-                position: pos,
-                item: item.clone(),
-                role: *role,
-                person: Name::new(person),
-            }),
-            Event::AccountableReassigned { item, to, .. } => match item {
-                ItemRef::Goal(g) => {
-                    if let Some(g) = c.goals.get_mut(g) {
-                        g.accountable.set(pos, Name::new(to));
-                    }
-                }
-                ItemRef::Milestone(m) => {
-                    if let Some(m) = c.milestones.get_mut(m) {
-                        m.accountable.set(pos, Name::new(to));
-                    }
-                }
-            },
-            Event::AdjustmentLogged { adjustment, .. } => {
-                c.adjustments.insert(Name::new(adjustment), ());
-            }
-            Event::CelebrationLogged { celebration, .. } => {
-                c.celebrations.insert(Name::new(celebration), ());
-            }
-            Event::ReflectionAnswered { question, .. }
-            | Event::ReflectionRevised { question, .. } => {
-                c.reflections
-                    .get_or_insert_with(Name::new(question), Vec::new)
-                    .push(pos);
-            }
-            _ => {}
         }
     }
 
@@ -858,6 +826,52 @@ impl State {
             Some(Owner::None) | None => {}
         }
     }
+}
+
+/// The known cycle `env` is a fact of, when `env` is in that cycle's own stream.
+fn cycle_in_own_stream<'a>(
+    cycles: &'a mut Map<String, Cycle>,
+    env: &Envelope,
+) -> Option<&'a mut Cycle> {
+    let id = env.event.cycle()?;
+    if !stream::is_cycle(&env.stream, id) {
+        return None;
+    }
+    cycles.get_mut(id)
+}
+
+/// Brings stream `index` up to `env`'s version and gives it an owner if it has none.
+fn note_version(streams: &mut [StreamInfo], index: u32, env: &Envelope) {
+    if let Some(s) = streams.get_mut(index as usize) {
+        // The envelope's stream version is the log's; trust it over counting.
+        s.version = s.version.max(env.stream_version);
+        if s.owner == Owner::None {
+            s.owner = owner_of(&env.event);
+        }
+    }
+}
+
+/// Gives `position` its slot. Positions are gap-free, so this normally just pushes;
+/// a skipped range is padded with gaps, unless it is absurdly large, in which case the
+/// position gets no slot and simply cannot be retracted.
+fn record_slot(slots: &mut Vec<Slot>, position: u64, stream: u32, kind: Kind) {
+    let next = slots.len() as u64 + 1;
+    if position < next || position - next > MAX_GAP {
+        return;
+    }
+    let gap = Slot {
+        stream,
+        kind: Kind::Gap,
+        retracted: false,
+    };
+    for _ in next..position {
+        slots.push(gap);
+    }
+    slots.push(Slot {
+        stream,
+        kind,
+        retracted: false,
+    });
 }
 
 fn set_goal_status(c: &mut Cycle, pos: u64, goal: &str, status: Status) {
