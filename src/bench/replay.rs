@@ -242,8 +242,10 @@ fn two_core_pace(data: &Path) -> anyhow::Result<f64> {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .context("running a bench child")?;
-        let b = child(data, "spin")?;
+        // Waited for before either answer is looked at, so a failure leaves no child behind.
+        let b = child(data, "spin");
         let a = report_of("spin", a.wait_with_output()?)?;
+        let b = b?;
         paired = paired.min(a.secs.max(b.secs));
     }
     Ok(solo / paired.max(1e-9))
