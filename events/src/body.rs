@@ -21,7 +21,9 @@ use ulid::Ulid;
 
 use crate::date::{parse_date, parse_utc};
 use crate::envelope::{Body, Hash};
-use crate::event::{AdjustmentKind, Event, IndicatorTarget, ItemRef, MeasureDef, Phase, RaciRole};
+use serde::de::{DeserializeOwned, IntoDeserializer};
+
+use crate::event::{Event, IndicatorTarget, ItemRef, MeasureDef};
 
 /// The envelope fields of `body`, with its payload still as JSON text, if `body` has exactly
 /// the shape the log writes; `None` otherwise.
@@ -83,12 +85,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
         "raci_assigned" => Event::RaciAssigned {
             cycle: c.string("\"cycle\":")?,
             item: c.then(",\"item\":")?.item()?,
-            role: match c.then(",\"role\":")?.plain_str()? {
-                "responsible" => RaciRole::Responsible,
-                "consulted" => RaciRole::Consulted,
-                "informed" => RaciRole::Informed,
-                _ => return None,
-            },
+            role: c.then(",\"role\":")?.variant()?,
             person: c.string(",\"person\":")?,
         },
         "indicator_rated" => Event::IndicatorRated {
@@ -98,9 +95,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             indicator: c.string(",\"indicator\":")?,
             level: c.string(",\"level\":")?,
             evidence: c.string(",\"evidence\":")?,
-            cycle: c
-                .then(",\"cycle\":")?
-                .optional(|c| c.plain_str().map(str::to_owned))?,
+            cycle: c.optional_string(",\"cycle\":")?,
         },
         "milestone_planned" => Event::MilestonePlanned {
             cycle: c.string("\"cycle\":")?,
@@ -143,9 +138,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             })?,
             due_on: parse_date(c.then(",\"due_on\":")?.plain_str()?)?,
             accountable: c.string(",\"accountable\":")?,
-            serves: c
-                .then(",\"serves\":")?
-                .optional(|c| c.plain_str().map(str::to_owned))?,
+            serves: c.optional_string(",\"serves\":")?,
         },
         "cycle_opened" => Event::CycleOpened {
             cycle: c.string("\"cycle\":")?,
@@ -160,8 +153,8 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
         },
         "cycle_phase_changed" => Event::CyclePhaseChanged {
             cycle: c.string("\"cycle\":")?,
-            from: c.then(",\"from\":")?.phase()?,
-            to: c.then(",\"to\":")?.phase()?,
+            from: c.then(",\"from\":")?.variant()?,
+            to: c.then(",\"to\":")?.variant()?,
         },
         "milestone_missed" => Event::MilestoneMissed {
             cycle: c.string("\"cycle\":")?,
@@ -178,15 +171,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
         "adjustment_logged" => Event::AdjustmentLogged {
             cycle: c.string("\"cycle\":")?,
             adjustment: c.string(",\"adjustment\":")?,
-            kind: match c.then(",\"kind\":")?.plain_str()? {
-                "policy" => AdjustmentKind::Policy,
-                "program" => AdjustmentKind::Program,
-                "personnel" => AdjustmentKind::Personnel,
-                "timeline" => AdjustmentKind::Timeline,
-                "resources" => AdjustmentKind::Resources,
-                "other" => AdjustmentKind::Other,
-                _ => return None,
-            },
+            kind: c.then(",\"kind\":")?.variant()?,
             what_changed: c.string(",\"what_changed\":")?,
             why: c.string(",\"why\":")?,
             touches: c.then(",\"touches\":")?.optional_item()?,
@@ -203,9 +188,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             cycle: c.string("\"cycle\":")?,
             question: c.string(",\"question\":")?,
             answer: c.string(",\"answer\":")?,
-            reason: c
-                .then(",\"reason\":")?
-                .optional(|c| c.plain_str().map(str::to_owned))?,
+            reason: c.optional_string(",\"reason\":")?,
         },
         _ => return None,
     };
@@ -258,6 +241,12 @@ impl<'a> Cursor<'a> {
         self.optional(Self::item)
     }
 
+    /// `null` (`Some(None)`) or the plain string after `literal`, owned.
+    fn optional_string(&mut self, literal: &str) -> Option<Option<String>> {
+        self.then(literal)?
+            .optional(|c| c.plain_str().map(str::to_owned))
+    }
+
     /// `null` (`Some(None)`) or what `read` reads.
     fn optional<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
         match self.key("null") {
@@ -282,15 +271,12 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// A cycle phase, as serde writes it.
-    fn phase(&mut self) -> Option<Phase> {
-        match self.plain_str()? {
-            "plan" => Some(Phase::Plan),
-            "do" => Some(Phase::Do),
-            "study" => Some(Phase::Study),
-            "act" => Some(Phase::Act),
-            _ => None,
-        }
+    /// A unit variant of `T` (a role, a phase, a kind of adjustment), named as serde names
+    /// it: the names come from the type's own derive, not from a copy of them here.
+    fn variant<T: DeserializeOwned>(&mut self) -> Option<T> {
+        let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+            self.plain_str()?.into_deserializer();
+        T::deserialize(name).ok()
     }
 
     /// A finite number in JSON's grammar (`-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?`) with a
