@@ -11,7 +11,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use trellis_events::{stream, Log, LogError};
-use trellis_projections::cycle::CycleHeader;
+use trellis_projections::accountability::ReassignmentView;
+use trellis_projections::cycle::{CycleHeader, ItemView};
 use trellis_projections::maturity::{MaturitySummary, Rating, Rollup};
 use trellis_projections::timeline::TimelineEntry;
 use trellis_projections::{PersonView, Projections};
@@ -178,29 +179,81 @@ pub fn maturity(views: &Projections, catalog: &Catalog, org: Option<&str>) -> Ve
     out
 }
 
-/// What each person (or one person) answers for on `today`.
+/// The accountability view: who answers for what, and, per org unit, what nobody does.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountabilityReport {
+    pub people: Vec<PersonView>,
+    pub orgs: Vec<OrgAccountability>,
+}
+
+/// One org unit's part of the accountability view.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrgAccountability {
+    pub org: String,
+    pub name: String,
+    /// Open items of its cycles whose accountable person was never added as a person.
+    pub unowned: Vec<ItemView>,
+    /// Every live change of who is accountable for an item of its cycles, in log order.
+    pub reassignments: Vec<ReassignmentView>,
+}
+
+/// What each person (or one person) answers for on `today`, and each org unit's items with
+/// no accountable person and reassignments.
+///
+/// With `org`, only that unit: the people who hold a role in it or answer for an item of its
+/// cycles, each shown with that unit's part of their work, and the unit's own section even
+/// when empty. Without it, every unit that has something to show.
 pub fn accountability(
     views: &Projections,
     person: Option<&str>,
+    org: Option<&str>,
     today: NaiveDate,
-) -> Vec<PersonView> {
-    let people: Vec<String> = match person {
+) -> AccountabilityReport {
+    let ids: Vec<String> = match person {
         Some(p) => vec![p.to_string()],
         None => views.documents.people().map(|p| p.id.clone()).collect(),
     };
-    let mut views: Vec<PersonView> = people
+    let mut people: Vec<PersonView> = ids
         .iter()
         .map(|p| views.person_view(p, today))
+        .map(|v| match org {
+            Some(o) => within(v, o),
+            None => v,
+        })
         .filter(|v| person.is_some() || !v.open.is_empty() || !v.roles.is_empty())
         .collect();
     // Most urgent first: who has the most overdue, then the most open.
-    views.sort_by_key(|v| {
+    people.sort_by_key(|v| {
         (
             std::cmp::Reverse(v.overdue.len()),
             std::cmp::Reverse(v.open.len()),
         )
     });
-    views
+    let orgs = views
+        .org_tree()
+        .units()
+        .filter(|u| org.is_none_or(|o| u.id == o))
+        .map(|u| OrgAccountability {
+            org: u.id.clone(),
+            name: u.name.clone(),
+            unowned: views
+                .accountability
+                .unowned(&views.timelines, &views.documents, &u.id),
+            reassignments: views.accountability.reassignments(&views.timelines, &u.id),
+        })
+        .filter(|o| org.is_some() || !o.unowned.is_empty() || !o.reassignments.is_empty())
+        .collect();
+    AccountabilityReport { people, orgs }
+}
+
+/// A person's view cut down to what they answer for in `org`.
+fn within(mut v: PersonView, org: &str) -> PersonView {
+    v.open.retain(|i| i.org == org);
+    v.overdue.retain(|i| i.org == org);
+    v.due_soon.retain(|i| i.org == org);
+    v.roles.retain(|r| r.org == org);
+    v.raci.retain(|r| r.item.org == org);
+    v
 }
 
 #[cfg(test)]
@@ -276,10 +329,12 @@ mod tests {
             assert_eq!(l.reflections(), c.reflections());
         }
         let today = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("a date");
-        assert_eq!(
-            serde_json::to_value(accountability(&lean, None, today)).expect("json"),
-            serde_json::to_value(accountability(&full, None, today)).expect("json"),
-        );
+        for org in [None, Some(some_org.as_str())] {
+            assert_eq!(
+                serde_json::to_value(accountability(&lean, None, org, today)).expect("json"),
+                serde_json::to_value(accountability(&full, None, org, today)).expect("json"),
+            );
+        }
         let catalog = Catalog::shipped();
         assert_eq!(
             serde_json::to_value(maturity(&lean, &catalog, None)).expect("json"),

@@ -3,12 +3,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::replay::{self, AsOf, CycleReport, OrgMaturity, Point};
+use crate::replay::{self, AccountabilityReport, AsOf, CycleReport, OrgMaturity, Point};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
+use trellis_projections::cycle::Item;
 use trellis_projections::maturity::Tally;
-use trellis_projections::PersonView;
+use trellis_projections::Projections;
 
 use super::log::open_existing;
 use super::rubric::catalog;
@@ -31,13 +32,13 @@ pub struct ReplayArgs {
     pub at_position: Option<u64>,
     #[arg(long, value_enum, default_value = "maturity")]
     pub view: View,
-    /// Only this org unit.
+    /// Only this org unit (an unknown one is an error).
     #[arg(long)]
     pub org: Option<String>,
-    /// Only this cycle (timeline view).
-    #[arg(long)]
+    /// Only this cycle (timeline view; an unknown one is an error).
+    #[arg(long, conflicts_with = "org")]
     pub cycle: Option<String>,
-    /// Only this person (accountability view).
+    /// Only this person (accountability view; an unknown one is an error).
     #[arg(long)]
     pub person: Option<String>,
     /// The day "overdue" and "due soon" are judged on (accountability view); defaults to
@@ -49,6 +50,10 @@ pub struct ReplayArgs {
 }
 
 pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
+    if let Some(wrong) = misplaced_option(&args) {
+        eprintln!("error: {wrong}");
+        return Ok(ExitCode::from(2));
+    }
     let catalog = catalog(data)?;
     let log = open_existing(data)?;
     let point = match (args.as_of, args.at_position) {
@@ -73,6 +78,10 @@ pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
     }
 
     let views = replay::views_at(&log, as_of.position, show_progress)?;
+    if let Some(missing) = unknown_id(&views, &args) {
+        eprintln!("error: {missing} as of position {}", as_of.position);
+        return Ok(ExitCode::from(1));
+    }
     match args.view {
         View::Maturity => {
             let orgs = replay::maturity(&views, &catalog, args.org.as_deref());
@@ -90,11 +99,47 @@ pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
                 .or(args.as_of.map(|t| t.date_naive()))
                 .or(as_of.recorded_at.map(|t| t.date_naive()))
                 .unwrap_or_else(|| Utc::now().date_naive());
-            let people = replay::accountability(&views, args.person.as_deref(), today);
-            print_accountability(args.format, as_of, today, &people);
+            let report =
+                replay::accountability(&views, args.person.as_deref(), args.org.as_deref(), today);
+            print_accountability(args.format, as_of, today, &report);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// An option given with a view that does not use it: said, rather than silently ignored.
+fn misplaced_option(args: &ReplayArgs) -> Option<&'static str> {
+    let (timeline, accountability) = (
+        args.view == View::Timeline,
+        args.view == View::Accountability,
+    );
+    if args.cycle.is_some() && !timeline {
+        return Some("--cycle applies to --view timeline");
+    }
+    if args.person.is_some() && !accountability {
+        return Some("--person applies to --view accountability");
+    }
+    if args.today.is_some() && !accountability {
+        return Some("--today applies to --view accountability");
+    }
+    None
+}
+
+/// The org unit or person asked for, when the views as of the point do not know it: an
+/// empty view would read as "nothing there" where the id is simply wrong (or not yet
+/// registered at that point).
+fn unknown_id(views: &Projections, args: &ReplayArgs) -> Option<String> {
+    if let Some(org) = &args.org {
+        if views.org_tree().unit(org).is_none() {
+            return Some(format!("no org unit {org:?}"));
+        }
+    }
+    if let Some(person) = &args.person {
+        if views.documents.person(person).is_none() {
+            return Some(format!("no person {person:?}"));
+        }
+    }
+    None
 }
 
 fn header(as_of: AsOf) -> String {
@@ -180,14 +225,18 @@ fn print_cycles(format: Format, as_of: AsOf, cycles: &[CycleReport]) {
     }
 }
 
-fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, people: &[PersonView]) {
+fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, r: &AccountabilityReport) {
     if format == Format::Json {
-        return print_json(
-            json!({ "as_of": as_of, "view": "accountability", "today": today, "people": people }),
-        );
+        return print_json(json!({
+            "as_of": as_of,
+            "view": "accountability",
+            "today": today,
+            "people": r.people,
+            "orgs": r.orgs,
+        }));
     }
     println!("Accountability on {today}, {}", header(as_of));
-    for p in people {
+    for p in &r.people {
         println!(
             "\n{} ({}): {} open, {} overdue, {} due within 14 days",
             p.name.as_deref().unwrap_or("?"),
@@ -222,6 +271,51 @@ fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, people: &
                 i.cycle_title
             );
         }
+    }
+    for o in &r.orgs {
+        println!(
+            "\n{} ({}): {} open item{} with no accountable person, {} reassignment{}",
+            o.name,
+            o.org,
+            o.unowned.len(),
+            plural(o.unowned.len()),
+            o.reassignments.len(),
+            plural(o.reassignments.len())
+        );
+        for i in &o.unowned {
+            println!(
+                "  NO OWNER due {}  {}  ({}; named: {}, never added as a person)",
+                i.due_on,
+                clip(&i.title, 60),
+                i.cycle_title,
+                i.accountable
+            );
+        }
+        for m in &o.reassignments {
+            println!(
+                "  {}  {} {} in {}: {} -> {}  {}  (#{} by {})",
+                m.stamp.occurred_on,
+                match m.item {
+                    Item::Goal(_) => "goal",
+                    Item::Milestone(_) => "milestone",
+                },
+                m.item.id(),
+                m.cycle,
+                m.change.from,
+                m.change.to,
+                clip(&m.change.reason, 60),
+                m.stamp.position,
+                m.stamp.actor
+            );
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

@@ -362,3 +362,156 @@ fn the_timeline_of_every_cycle_is_what_a_whole_log_fold_with_entries_shows() {
         assert!(text.contains(&format!("[{id}]")), "{id} in {text}");
     }
 }
+
+/// The accountability view's per-org part: each org unit's reassignments as of two
+/// instants are exactly the live `accountable_reassigned` facts of its cycles recorded by
+/// then; `--org` keeps to one unit; an unknown id is an error, not an empty view.
+#[test]
+fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert!(trellis(data, &["demo"]).status.success());
+    let log = whole_log(data);
+    let org_of_cycle: BTreeMap<&str, &str> = log
+        .iter()
+        .filter(|e| e["event"]["type"] == "cycle_opened")
+        .map(|e| {
+            let d = &e["event"]["data"];
+            (d["cycle"].as_str().unwrap(), d["org"].as_str().unwrap())
+        })
+        .collect();
+    let by_hand = |k: u64| -> BTreeMap<String, Vec<u64>> {
+        let retracted = retracted_by(&log, k);
+        let mut out: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for e in log.iter().take(k as usize) {
+            let pos = e["position"].as_u64().unwrap();
+            if e["event"]["type"] == "accountable_reassigned" && !retracted.contains(&pos) {
+                let cycle = e["event"]["data"]["cycle"].as_str().unwrap();
+                out.entry(org_of_cycle[cycle].to_string())
+                    .or_default()
+                    .push(pos);
+            }
+        }
+        out
+    };
+    let shown = |v: &Value| -> BTreeMap<String, Vec<u64>> {
+        v["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| !o["reassignments"].as_array().unwrap().is_empty())
+            .map(|o| {
+                let positions = o["reassignments"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r["stamp"]["position"].as_u64().unwrap())
+                    .collect();
+                (o["org"].as_str().unwrap().to_string(), positions)
+            })
+            .collect()
+    };
+    let (t1, t2) = ("2025-03-01T00:00:00Z", "2026-01-01T00:00:00Z");
+    let at = |t: &str| {
+        json(
+            data,
+            &[
+                "replay",
+                "--as-of",
+                t,
+                "--view",
+                "accountability",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let (a1, a2) = (at(t1), at(t2));
+    let (h1, h2) = (
+        by_hand(position_recorded_by(&log, t1)),
+        by_hand(position_recorded_by(&log, t2)),
+    );
+    assert!(
+        !h1.is_empty() && h1 != h2,
+        "the demo reassigns between them"
+    );
+    assert_eq!(shown(&a1), h1);
+    assert_eq!(shown(&a2), h2);
+
+    // One org unit: its own section (even when empty), and only its part of each person's work.
+    let (org, positions) = h2.iter().next().unwrap();
+    let one = json(
+        data,
+        &[
+            "replay",
+            "--as-of",
+            t2,
+            "--view",
+            "accountability",
+            "--org",
+            org,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        shown(&one),
+        BTreeMap::from([(org.clone(), positions.clone())])
+    );
+    let people = one["people"].as_array().unwrap();
+    assert!(!people.is_empty());
+    for p in people {
+        for list in ["open", "overdue", "due_soon"] {
+            for item in p[list].as_array().unwrap() {
+                assert_eq!(item["org"], org.as_str(), "{p}");
+            }
+        }
+        for role in p["roles"].as_array().unwrap() {
+            assert_eq!(role["org"], org.as_str(), "{p}");
+        }
+    }
+    let text = stdout(&trellis(
+        data,
+        &[
+            "replay",
+            "--as-of",
+            t2,
+            "--view",
+            "accountability",
+            "--org",
+            org,
+        ],
+    ));
+    assert!(text.contains("reassignment"), "{text}");
+    assert!(text.contains(&format!("#{}", positions[0])), "{text}");
+
+    // Wrong ids and misplaced options say so.
+    for (args, code, said) in [
+        (
+            &["replay", "--view", "maturity", "--org", "no-such-org"][..],
+            1,
+            "no org unit \"no-such-org\"",
+        ),
+        (
+            &["replay", "--view", "accountability", "--person", "nobody"][..],
+            1,
+            "no person \"nobody\"",
+        ),
+        (
+            &["replay", "--view", "maturity", "--person", "nobody"][..],
+            2,
+            "--person applies to --view accountability",
+        ),
+        (
+            &["replay", "--view", "accountability", "--cycle", "c"][..],
+            2,
+            "--cycle applies to --view timeline",
+        ),
+    ] {
+        let out = trellis(data, args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(said), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
