@@ -141,6 +141,9 @@ pub struct CurrentRating {
     pub rating: Rating,
     /// How many live ratings led here.
     pub ratings: usize,
+    /// Every live rating of the indicator in the order they happened (by date, then log
+    /// position), the current one last.
+    pub trajectory: Vec<Rating>,
 }
 
 /// The maturity view for `org` (or every org unit that adopted a rubric).
@@ -161,6 +164,7 @@ pub fn maturity(views: &Projections, catalog: &Catalog, org: Option<&str>) -> Ve
                         indicator: c.indicator.to_string(),
                         rating: r.clone(),
                         ratings: c.trajectory.len(),
+                        trajectory: c.trajectory.clone(),
                     })
                 })
                 .collect();

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use trellis_projections::cycle::Item;
-use trellis_projections::maturity::Tally;
+use trellis_projections::maturity::{Rating, Tally};
 use trellis_projections::Projections;
 
 use super::log::open_existing;
@@ -175,6 +175,9 @@ fn print_maturity(format: Format, as_of: AsOf, orgs: &[OrgMaturity]) {
             s.version,
             tally_text(&s.tally)
         );
+        for a in &s.areas {
+            println!("  area {}: {}", a.title, tally_text(&a.tally));
+        }
         for c in &o.current {
             println!(
                 "  {:<4} {:<16} {}  by {:<14} ({} rating{})  {}",
@@ -183,9 +186,12 @@ fn print_maturity(format: Format, as_of: AsOf, orgs: &[OrgMaturity]) {
                 c.rating.stamp.occurred_on,
                 c.rating.stamp.actor,
                 c.ratings,
-                if c.ratings == 1 { "" } else { "s" },
+                plural(c.ratings),
                 clip(&c.rating.evidence, 60)
             );
+            if c.trajectory.len() > 1 {
+                println!("       {}", trajectory_text(&c.trajectory));
+            }
         }
         if let Some(r) = &o.rollup {
             println!("  schools ({}): {}", r.schools.len(), tally_text(&r.tally));
@@ -309,6 +315,15 @@ fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, r: &Accou
             );
         }
     }
+}
+
+/// "getting_started 2024-10-02 → getting_better 2025-05-14".
+fn trajectory_text(ratings: &[Rating]) -> String {
+    let steps: Vec<String> = ratings
+        .iter()
+        .map(|r| format!("{} {}", r.level, r.stamp.occurred_on))
+        .collect();
+    steps.join(" → ")
 }
 
 fn plural(n: usize) -> &'static str {

@@ -49,11 +49,13 @@ fn retracted_by(log: &[Value], k: u64) -> BTreeSet<u64> {
         .collect()
 }
 
-/// The positions of the current ratings, per org × rubric × indicator, folded by hand from
-/// the log: the last live rating by (occurred_on, position).
-fn current_ratings_by_hand(log: &[Value], k: u64) -> BTreeMap<(String, String, String), u64> {
+type Cell = (String, String, String);
+
+/// The positions of the live ratings, per org × rubric × indicator, folded by hand from the
+/// log prefix, in the order they happened: by (occurred_on, position). The last is current.
+fn trajectories_by_hand(log: &[Value], k: u64) -> BTreeMap<Cell, Vec<u64>> {
     let retracted = retracted_by(log, k);
-    let mut best: BTreeMap<(String, String, String), (String, u64)> = BTreeMap::new();
+    let mut cells: BTreeMap<Cell, Vec<(String, u64)>> = BTreeMap::new();
     for e in log.iter().take(k as usize) {
         let ev = &e["event"]["data"];
         let pos = e["position"].as_u64().unwrap();
@@ -66,17 +68,26 @@ fn current_ratings_by_hand(log: &[Value], k: u64) -> BTreeMap<(String, String, S
             ev["indicator"].as_str().unwrap().to_string(),
         );
         let on = e["occurred_on"].as_str().unwrap().to_string();
-        let newer = best
-            .get(&key)
-            .is_none_or(|(d, p)| (on.as_str(), pos) > (d.as_str(), *p));
-        if newer {
-            best.insert(key, (on, pos));
-        }
+        cells.entry(key).or_default().push((on, pos));
     }
-    best.into_iter().map(|(k, (_, p))| (k, p)).collect()
+    cells
+        .into_iter()
+        .map(|(k, mut ratings)| {
+            ratings.sort();
+            (k, ratings.into_iter().map(|(_, p)| p).collect())
+        })
+        .collect()
 }
 
-fn current_ratings_replayed(view: &Value) -> BTreeMap<(String, String, String), u64> {
+fn current_ratings_by_hand(log: &[Value], k: u64) -> BTreeMap<Cell, u64> {
+    trajectories_by_hand(log, k)
+        .into_iter()
+        .filter_map(|(k, t)| Some((k, *t.last()?)))
+        .collect()
+}
+
+/// Per org × rubric × indicator, the replayed view's current rating and trajectory.
+fn ratings_replayed(view: &Value) -> BTreeMap<Cell, (u64, Vec<u64>)> {
     let mut out = BTreeMap::new();
     for org in view["orgs"].as_array().unwrap() {
         for c in org["current"].as_array().unwrap() {
@@ -85,10 +96,31 @@ fn current_ratings_replayed(view: &Value) -> BTreeMap<(String, String, String), 
                 org["summary"]["rubric"].as_str().unwrap().to_string(),
                 c["indicator"].as_str().unwrap().to_string(),
             );
-            out.insert(key, c["rating"]["stamp"]["position"].as_u64().unwrap());
+            let trajectory = c["trajectory"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["stamp"]["position"].as_u64().unwrap())
+                .collect();
+            let current = c["rating"]["stamp"]["position"].as_u64().unwrap();
+            out.insert(key, (current, trajectory));
         }
     }
     out
+}
+
+fn current_ratings_replayed(view: &Value) -> BTreeMap<Cell, u64> {
+    ratings_replayed(view)
+        .into_iter()
+        .map(|(k, (current, _))| (k, current))
+        .collect()
+}
+
+fn trajectories_replayed(view: &Value) -> BTreeMap<Cell, Vec<u64>> {
+    ratings_replayed(view)
+        .into_iter()
+        .map(|(k, (_, t))| (k, t))
+        .collect()
 }
 
 #[test]
@@ -138,6 +170,15 @@ fn demo_then_replay_at_two_dates_differs_exactly_as_the_log_says() {
         current_ratings_by_hand(&log, k2)
     );
     assert_ne!(current_ratings_replayed(&m1), current_ratings_replayed(&m2));
+    // And each indicator's whole trajectory, in the order the ratings happened.
+    assert_eq!(trajectories_replayed(&m1), trajectories_by_hand(&log, k1));
+    assert_eq!(trajectories_replayed(&m2), trajectories_by_hand(&log, k2));
+    assert!(
+        trajectories_replayed(&m2).values().any(|t| t.len() > 1),
+        "the demo rates some indicator more than once"
+    );
+    let text = stdout(&trellis(data, &["replay", "--as-of", t2]));
+    assert!(text.contains("  area ") && text.contains(" → "), "{text}");
 
     // Timeline: a cycle open at t1 gains exactly its stream's events between k1 and k2.
     let cycle_events = |cycle: &str, k: u64| -> BTreeSet<u64> {
