@@ -5,12 +5,14 @@
 //! - [`app`]: an open data directory: log, catalog, write model and projections, with
 //!   checkpoints.
 //! - [`replay`]: every view as of a recorded instant or a log position.
+//! - [`audit`]: who did what and when, filtered, read straight from the log.
 //! - [`demo`]: the sample district and large generated logs.
 //! - [`bench`]: the `trellis bench` measurements.
 //! - [`progress`]: progress bars for long work.
 //! - [`cli`]: the `trellis` command line.
 
 pub mod app;
+pub mod audit;
 pub mod bench;
 pub mod checkpoint;
 pub mod cli;

@@ -357,6 +357,41 @@ pub enum Event {
     },
 }
 
+/// Every event type name, as [`Event::kind`] gives them (and the log stores them).
+pub const KINDS: [&str; 31] = [
+    "org_unit_registered",
+    "person_added",
+    "role_defined",
+    "role_assigned",
+    "role_released",
+    "vision_adopted",
+    "vision_reviewed",
+    "vision_revised",
+    "agreement_recorded",
+    "strategic_plan_recorded",
+    "rubric_adopted",
+    "indicator_rated",
+    "cycle_opened",
+    "cycle_phase_changed",
+    "cycle_closed",
+    "goal_set",
+    "goal_revised",
+    "goal_met",
+    "goal_dropped",
+    "milestone_planned",
+    "milestone_rescheduled",
+    "milestone_reached",
+    "milestone_missed",
+    "measure_recorded",
+    "raci_assigned",
+    "accountable_reassigned",
+    "adjustment_logged",
+    "celebration_logged",
+    "reflection_answered",
+    "reflection_revised",
+    "event_retracted",
+];
+
 impl Event {
     /// The stable type name, as stored in the log.
     pub fn kind(&self) -> &'static str {
@@ -442,5 +477,30 @@ pub mod stream {
     /// Whether `stream` is the stream of cycle `id` (without building its name).
     pub fn is_cycle(stream: &str, id: &str) -> bool {
         stream.strip_prefix("cycle-") == Some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether serde's own derive knows `kind` as a variant name (the payload is left empty,
+    /// so a known name fails on a missing field instead).
+    fn is_variant(kind: &str) -> bool {
+        let err = serde_json::from_str::<Event>(&format!(r#"{{"type":"{kind}","data":{{}}}}"#))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        !err.contains("unknown variant")
+    }
+
+    #[test]
+    fn every_listed_kind_is_a_distinct_variant_name() {
+        let distinct: std::collections::BTreeSet<_> = KINDS.iter().collect();
+        assert_eq!(distinct.len(), KINDS.len());
+        for kind in KINDS {
+            assert!(is_variant(kind), "{kind}");
+        }
+        assert!(!is_variant("goal_forgotten"));
     }
 }

@@ -1,5 +1,6 @@
 //! The `trellis` command line: parses arguments and hands each command to the library.
 
+mod audit;
 mod bench;
 mod demo;
 mod log;
@@ -44,6 +45,9 @@ pub enum Command {
     },
     /// Show a view (maturity, timeline, accountability) as of an instant or a position.
     Replay(replay::ReplayArgs),
+    /// Who did what and when: the log's events filtered by actor, stream, type and
+    /// recorded time, each with a one-line summary.
+    Audit(audit::AuditArgs),
     /// Fill an empty data directory with a sample district (or a large generated log).
     Demo(demo::DemoArgs),
     /// Benchmarks that print their figures beside baselines measured in the same run.
@@ -80,6 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify => log::verify(&cli.data),
         Command::Log { action } => log::run(&cli.data, action),
         Command::Replay(args) => replay::run(&cli.data, args),
+        Command::Audit(args) => audit::run(&cli.data, args),
         Command::Demo(args) => demo::run(&cli.data, args),
         Command::Bench { action } => bench::run(&cli.data, action),
     }

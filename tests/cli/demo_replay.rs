@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::helpers::{stdout, trellis};
+use crate::helpers::{stdout, trellis, whole_log};
 
 fn json(data: &std::path::Path, args: &[&str]) -> Value {
     let out = trellis(data, args);
@@ -15,21 +15,6 @@ fn json(data: &std::path::Path, args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
-
-/// Every event of the log, as `log tail --format json` prints them.
-fn whole_log(data: &std::path::Path) -> Vec<Value> {
-    let out = trellis(
-        data,
-        &[
-            "log", "tail", "--from", "1", "--limit", "1000000", "--format", "json",
-        ],
-    );
-    assert!(out.status.success());
-    stdout(&out)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 fn position_recorded_by(log: &[Value], instant: &str) -> u64 {

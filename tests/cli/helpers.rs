@@ -20,6 +20,21 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Every event of the log, as `log tail --format json` prints them.
+pub fn whole_log(data: &Path) -> Vec<serde_json::Value> {
+    let out = trellis(
+        data,
+        &[
+            "log", "tail", "--from", "1", "--limit", "1000000", "--format", "json",
+        ],
+    );
+    assert!(out.status.success());
+    stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// A store whose events each carry a distinctive name, so tests can find their bytes.
 pub fn store_with_people(dir: &Path, names: &[&str]) {
     let log = Log::open(dir).expect("open log");
