@@ -13,6 +13,8 @@ use serde::Serialize;
 use trellis_events::{stream, Log, LogError};
 use trellis_projections::accountability::ReassignmentView;
 use trellis_projections::cycle::{CycleHeader, ItemView};
+use trellis_projections::documents::{Agreement, Role, StrategicPlan, Vision};
+use trellis_projections::live::Stamped;
 use trellis_projections::maturity::{MaturitySummary, Rating, Rollup};
 use trellis_projections::timeline::TimelineEntry;
 use trellis_projections::{PersonView, Projections};
@@ -181,6 +183,65 @@ pub fn maturity(views: &Projections, catalog: &Catalog, org: Option<&str>) -> Ve
         }
     }
     out
+}
+
+/// One org unit's written documents, every version kept: its vision (adoption, revisions
+/// and reviews), its team's operational agreements, its strategic plans, and its roles.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrgDocuments {
+    pub org: String,
+    pub name: String,
+    pub kind: trellis_events::OrgKind,
+    pub vision: Option<Vision>,
+    /// In the order they were recorded; the current one last.
+    pub agreements: Vec<Stamped<Agreement>>,
+    /// In the order they were recorded; the current one last.
+    pub plans: Vec<Stamped<StrategicPlan>>,
+    pub roles: Vec<RoleReport>,
+}
+
+/// A role: every version of its definition, its holder history, and who holds it now.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoleReport {
+    #[serde(flatten)]
+    pub role: Role,
+    pub holders: Vec<String>,
+}
+
+/// The documents of `org` (or of every org unit that has any), in the org tree's order.
+pub fn documents(views: &Projections, org: Option<&str>) -> Vec<OrgDocuments> {
+    let docs = &views.documents;
+    views
+        .org_tree()
+        .units()
+        .filter(|u| org.is_none_or(|o| u.id == o))
+        .map(|u| OrgDocuments {
+            org: u.id.clone(),
+            name: u.name.clone(),
+            kind: u.kind,
+            vision: docs.vision(&u.id).cloned(),
+            agreements: docs.agreements(&u.id).to_vec(),
+            plans: docs.plans(&u.id).to_vec(),
+            roles: docs
+                .roles_of(&u.id)
+                .map(|r| RoleReport {
+                    holders: r
+                        .holders()
+                        .iter()
+                        .map(|h| h.value.person().to_owned())
+                        .collect(),
+                    role: r.clone(),
+                })
+                .collect(),
+        })
+        .filter(|d| {
+            org.is_some()
+                || d.vision.is_some()
+                || !d.agreements.is_empty()
+                || !d.plans.is_empty()
+                || !d.roles.is_empty()
+        })
+        .collect()
 }
 
 /// The accountability view: who answers for what, and, per org unit, what nobody does.

@@ -43,7 +43,8 @@ pub enum Command {
         #[command(subcommand)]
         action: log::LogAction,
     },
-    /// Show a view (maturity, timeline, accountability) as of an instant or a position.
+    /// Show a view (maturity, timeline, accountability, documents) as of an instant or a
+    /// position.
     Replay(replay::ReplayArgs),
     /// Who did what and when: the log's events filtered by actor, stream, type and
     /// recorded time, each with a one-line summary.

@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::replay::{self, AccountabilityReport, AsOf, CycleReport, OrgMaturity, Point};
+use crate::replay::{
+    self, AccountabilityReport, AsOf, CycleReport, OrgDocuments, OrgMaturity, Point,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
@@ -20,6 +22,8 @@ pub enum View {
     Maturity,
     Timeline,
     Accountability,
+    /// Visions, operational agreements, strategic plans and roles, every version kept.
+    Documents,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +106,10 @@ pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
             let report =
                 replay::accountability(&views, args.person.as_deref(), args.org.as_deref(), today);
             print_accountability(args.format, as_of, today, &report);
+        }
+        View::Documents => {
+            let orgs = replay::documents(&views, args.org.as_deref());
+            print_documents(args.format, as_of, &orgs);
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -313,6 +321,101 @@ fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, r: &Accou
                 m.stamp.position,
                 m.stamp.actor
             );
+        }
+    }
+}
+
+fn print_documents(format: Format, as_of: AsOf, orgs: &[OrgDocuments]) {
+    if format == Format::Json {
+        return print_json(json!({ "as_of": as_of, "view": "documents", "orgs": orgs }));
+    }
+    println!("Documents {}", header(as_of));
+    for o in orgs {
+        println!("\n{} ({}, {:?})", o.name, o.org, o.kind);
+        if let Some(v) = &o.vision {
+            for (i, s) in v.versions.iter().enumerate() {
+                let current = i + 1 == v.versions.len();
+                let what = match &s.value.reason {
+                    Some(why) => format!("revised because {}", clip(why, 50)),
+                    None => "adopted".to_string(),
+                };
+                println!(
+                    "  vision v{}{} ({what} {}, #{}): {}",
+                    s.value.version,
+                    if current { ", current" } else { "" },
+                    s.stamp.occurred_on,
+                    s.stamp.position,
+                    clip(&s.value.statement, 80)
+                );
+                if current && !s.value.portrait.is_empty() {
+                    println!(
+                        "    portrait of a graduate: {}",
+                        s.value.portrait.join("; ")
+                    );
+                }
+            }
+            for r in &v.reviews {
+                println!(
+                    "  vision v{} reviewed {} by {} people: {}",
+                    r.value.version,
+                    r.stamp.occurred_on,
+                    r.value.participants.len(),
+                    clip(&r.value.notes, 70)
+                );
+            }
+        }
+        for a in &o.agreements {
+            println!(
+                "  agreement v{} ({}, #{}): {} decision right{}; how we work: {}",
+                a.value.version,
+                a.stamp.occurred_on,
+                a.stamp.position,
+                a.value.decision_rights.len(),
+                plural(a.value.decision_rights.len()),
+                clip(&a.value.how_we_work, 60)
+            );
+        }
+        for p in &o.plans {
+            println!(
+                "  plan v{} ({}, #{}): {} step{}; focus: {}",
+                p.value.version,
+                p.stamp.occurred_on,
+                p.stamp.position,
+                p.value.steps.len(),
+                plural(p.value.steps.len()),
+                clip(&p.value.focus, 60)
+            );
+        }
+        if let Some(p) = o.plans.last() {
+            for step in &p.value.steps {
+                println!(
+                    "    - {} (accountable {}, due {})",
+                    clip(&step.action, 70),
+                    step.accountable.as_deref().unwrap_or("nobody named"),
+                    step.due_on.map_or("none".to_string(), |d| d.to_string())
+                );
+            }
+        }
+        for r in &o.roles {
+            let title = r
+                .role
+                .current()
+                .map_or("(never defined)", |d| d.value.title.as_str());
+            println!(
+                "  role {} \"{}\": held by {}; {} version{} of its definition",
+                r.role.role,
+                title,
+                if r.holders.is_empty() {
+                    "nobody".to_string()
+                } else {
+                    r.holders.join(", ")
+                },
+                r.role.definitions.len(),
+                plural(r.role.definitions.len())
+            );
+            if let Some(d) = r.role.current() {
+                println!("    success: {}", clip(&d.value.success, 80));
+            }
         }
     }
 }

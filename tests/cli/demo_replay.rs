@@ -541,3 +541,148 @@ fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_insta
         assert!(out.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// The documents view as of two instants: each org unit's vision versions, agreements and
+/// plans are exactly its live facts of those kinds recorded by then, in log order, and each
+/// role's holders are who was assigned and not released since.
+#[test]
+fn documents_keep_every_version_the_log_holds_as_of_each_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    assert!(trellis(data, &["demo"]).status.success());
+    let log = whole_log(data);
+    type Shown = BTreeMap<
+        String,
+        (
+            Vec<u64>,
+            Vec<u64>,
+            Vec<u64>,
+            BTreeMap<String, BTreeSet<String>>,
+        ),
+    >;
+    let by_hand = |k: u64| -> Shown {
+        let retracted = retracted_by(&log, k);
+        let mut out: Shown = BTreeMap::new();
+        for e in log.iter().take(k as usize) {
+            let pos = e["position"].as_u64().unwrap();
+            let d = &e["event"]["data"];
+            let Some(org) = d["org"].as_str() else {
+                continue;
+            };
+            if retracted.contains(&pos) {
+                continue;
+            }
+            let entry = out.entry(org.to_string()).or_default();
+            match e["event"]["type"].as_str().unwrap() {
+                "vision_adopted" | "vision_revised" => entry.0.push(pos),
+                "agreement_recorded" => entry.1.push(pos),
+                "strategic_plan_recorded" => entry.2.push(pos),
+                "role_defined" => {
+                    entry
+                        .3
+                        .entry(d["role"].as_str().unwrap().to_string())
+                        .or_default();
+                }
+                "role_assigned" => {
+                    let role = entry
+                        .3
+                        .entry(d["role"].as_str().unwrap().to_string())
+                        .or_default();
+                    role.insert(d["person"].as_str().unwrap().to_string());
+                }
+                "role_released" => {
+                    let role = entry
+                        .3
+                        .entry(d["role"].as_str().unwrap().to_string())
+                        .or_default();
+                    role.remove(d["person"].as_str().unwrap());
+                }
+                _ => {}
+            }
+        }
+        out.retain(|_, (v, a, p, r)| {
+            !(v.is_empty() && a.is_empty() && p.is_empty() && r.is_empty())
+        });
+        out
+    };
+    let positions = |list: &Value| -> Vec<u64> {
+        list.as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|s| s["stamp"]["position"].as_u64().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let shown = |v: &Value| -> Shown {
+        v["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                let roles = o["roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| {
+                        let holders = r["holders"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|h| h.as_str().unwrap().to_string())
+                            .collect();
+                        (r["role"].as_str().unwrap().to_string(), holders)
+                    })
+                    .collect();
+                (
+                    o["org"].as_str().unwrap().to_string(),
+                    (
+                        positions(&o["vision"]["versions"]),
+                        positions(&o["agreements"]),
+                        positions(&o["plans"]),
+                        roles,
+                    ),
+                )
+            })
+            .collect()
+    };
+    let (t1, t2) = ("2024-09-01T00:00:00Z", "2026-01-01T00:00:00Z");
+    let at = |t: &str| {
+        json(
+            data,
+            &[
+                "replay",
+                "--as-of",
+                t,
+                "--view",
+                "documents",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let (h1, h2) = (
+        by_hand(position_recorded_by(&log, t1)),
+        by_hand(position_recorded_by(&log, t2)),
+    );
+    assert_ne!(
+        h1, h2,
+        "the demo revises documents between the two instants"
+    );
+    assert!(
+        h2.values().any(|(v, ..)| v.len() > 1),
+        "a vision was revised"
+    );
+    assert_eq!(shown(&at(t1)), h1);
+    assert_eq!(shown(&at(t2)), h2);
+
+    let (org, _) = h2.iter().find(|(_, (v, ..))| v.len() > 1).unwrap();
+    let text = stdout(&trellis(
+        data,
+        &["replay", "--as-of", t2, "--view", "documents", "--org", org],
+    ));
+    assert!(
+        text.contains("revised because") && text.contains(", current"),
+        "{text}"
+    );
+}
