@@ -11,41 +11,6 @@ use trellis_rubric::Catalog;
 
 use super::*;
 
-/// Every event type name the log knows.
-const ALL_KINDS: [&str; 31] = [
-    "org_unit_registered",
-    "person_added",
-    "role_defined",
-    "role_assigned",
-    "role_released",
-    "vision_adopted",
-    "vision_reviewed",
-    "vision_revised",
-    "agreement_recorded",
-    "strategic_plan_recorded",
-    "rubric_adopted",
-    "indicator_rated",
-    "cycle_opened",
-    "cycle_phase_changed",
-    "cycle_closed",
-    "goal_set",
-    "goal_revised",
-    "goal_met",
-    "goal_dropped",
-    "milestone_planned",
-    "milestone_rescheduled",
-    "milestone_reached",
-    "milestone_missed",
-    "measure_recorded",
-    "raci_assigned",
-    "accountable_reassigned",
-    "adjustment_logged",
-    "celebration_logged",
-    "reflection_answered",
-    "reflection_revised",
-    "event_retracted",
-];
-
 fn sample(dir: &Path, seed: u64) -> DemoSummary {
     let opts = DemoOptions {
         seed,
@@ -112,7 +77,7 @@ fn the_default_demo_writes_a_verified_two_year_history_with_every_kind_of_fact_a
     for e in &events {
         *by_kind.entry(e.event.kind()).or_default() += 1;
     }
-    for kind in ALL_KINDS {
+    for kind in trellis_events::KINDS {
         assert!(
             by_kind.contains_key(kind),
             "no {kind} in the demo: {by_kind:?}"

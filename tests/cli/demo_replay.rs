@@ -17,6 +17,14 @@ fn json(data: &std::path::Path, args: &[&str]) -> Value {
     serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{args:?}: {e}"))
 }
 
+/// `replay --as-of T --view VIEW --format json`.
+fn view_as_of(data: &std::path::Path, t: &str, view: &str) -> Value {
+    json(
+        data,
+        &["replay", "--as-of", t, "--view", view, "--format", "json"],
+    )
+}
+
 fn position_recorded_by(log: &[Value], instant: &str) -> u64 {
     let t = chrono::DateTime::parse_from_rfc3339(instant).unwrap();
     log.iter()
@@ -132,18 +140,8 @@ fn demo_then_replay_at_two_dates_differs_exactly_as_the_log_says() {
     assert!(0 < k1 && k1 < k2, "k1 {k1} k2 {k2}");
 
     // Maturity: each replay names exactly the ratings a hand fold of the log prefix names.
-    let m1 = json(
-        data,
-        &[
-            "replay", "--as-of", t1, "--view", "maturity", "--format", "json",
-        ],
-    );
-    let m2 = json(
-        data,
-        &[
-            "replay", "--as-of", t2, "--view", "maturity", "--format", "json",
-        ],
-    );
+    let m1 = view_as_of(data, t1, "maturity");
+    let m2 = view_as_of(data, t2, "maturity");
     assert_eq!(m1["as_of"]["position"], k1);
     assert_eq!(m2["as_of"]["position"], k2);
     assert_eq!(
@@ -205,30 +203,8 @@ fn demo_then_replay_at_two_dates_differs_exactly_as_the_log_says() {
     assert_eq!(positions(&c2), cycle_events(cycle, k2));
 
     // Accountability: the people view as of each instant is judged on that day.
-    let a1 = json(
-        data,
-        &[
-            "replay",
-            "--as-of",
-            t1,
-            "--view",
-            "accountability",
-            "--format",
-            "json",
-        ],
-    );
-    let a2 = json(
-        data,
-        &[
-            "replay",
-            "--as-of",
-            t2,
-            "--view",
-            "accountability",
-            "--format",
-            "json",
-        ],
-    );
+    let a1 = view_as_of(data, t1, "accountability");
+    let a2 = view_as_of(data, t2, "accountability");
     assert_eq!(a1["today"], "2025-03-01");
     assert_ne!(a1["people"], a2["people"]);
     let text = stdout(&trellis(
@@ -300,12 +276,7 @@ fn the_timeline_of_every_cycle_is_what_a_whole_log_fold_with_entries_shows() {
         .unwrap();
 
     let all_now = json(data, &["replay", "--view", "timeline", "--format", "json"]);
-    let all_then = json(
-        data,
-        &[
-            "replay", "--as-of", t1, "--view", "timeline", "--format", "json",
-        ],
-    );
+    let all_then = view_as_of(data, t1, "timeline");
     let org_then = json(
         data,
         &[
@@ -438,20 +409,7 @@ fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_insta
             .collect()
     };
     let (t1, t2) = ("2025-03-01T00:00:00Z", "2026-01-01T00:00:00Z");
-    let at = |t: &str| {
-        json(
-            data,
-            &[
-                "replay",
-                "--as-of",
-                t,
-                "--view",
-                "accountability",
-                "--format",
-                "json",
-            ],
-        )
-    };
+    let at = |t: &str| view_as_of(data, t, "accountability");
     let (a1, a2) = (at(t1), at(t2));
     let (h1, h2) = (
         by_hand(position_recorded_by(&log, t1)),
@@ -647,20 +605,7 @@ fn documents_keep_every_version_the_log_holds_as_of_each_instant() {
             .collect()
     };
     let (t1, t2) = ("2024-09-01T00:00:00Z", "2026-01-01T00:00:00Z");
-    let at = |t: &str| {
-        json(
-            data,
-            &[
-                "replay",
-                "--as-of",
-                t,
-                "--view",
-                "documents",
-                "--format",
-                "json",
-            ],
-        )
-    };
+    let at = |t: &str| view_as_of(data, t, "documents");
     let (h1, h2) = (
         by_hand(position_recorded_by(&log, t1)),
         by_hand(position_recorded_by(&log, t2)),
