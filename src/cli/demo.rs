@@ -37,7 +37,7 @@ pub fn run(data: &Path, args: DemoArgs) -> anyhow::Result<ExitCode> {
         print_overview(&app);
     }
     println!("\ndata directory: {}", data.display());
-    println!("next: trellis replay --view timeline | --view accountability | --as-of 2025-03-01T00:00:00Z; trellis verify");
+    println!("next: trellis replay --view timeline | accountability | documents, --as-of 2025-03-01T00:00:00Z; trellis audit --kind accountable_reassigned; trellis verify");
     Ok(ExitCode::SUCCESS)
 }
 

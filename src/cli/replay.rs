@@ -335,15 +335,15 @@ fn print_documents(format: Format, as_of: AsOf, orgs: &[OrgDocuments]) {
         if let Some(v) = &o.vision {
             for (i, s) in v.versions.iter().enumerate() {
                 let current = i + 1 == v.versions.len();
+                let on = s.stamp.occurred_on;
                 let what = match &s.value.reason {
-                    Some(why) => format!("revised because {}", clip(why, 50)),
-                    None => "adopted".to_string(),
+                    Some(why) => format!("revised {on} because {}", clip(why, 50)),
+                    None => format!("adopted {on}"),
                 };
                 println!(
-                    "  vision v{}{} ({what} {}, #{}): {}",
+                    "  vision v{}{} ({what}, #{}): {}",
                     s.value.version,
                     if current { ", current" } else { "" },
-                    s.stamp.occurred_on,
                     s.stamp.position,
                     clip(&s.value.statement, 80)
                 );

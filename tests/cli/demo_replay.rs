@@ -627,7 +627,7 @@ fn documents_keep_every_version_the_log_holds_as_of_each_instant() {
         &["replay", "--as-of", t2, "--view", "documents", "--org", org],
     ));
     assert!(
-        text.contains("revised because") && text.contains(", current"),
+        text.contains(", current (revised ") && text.contains(" because "),
         "{text}"
     );
 }
