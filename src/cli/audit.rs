@@ -42,6 +42,12 @@ pub fn run(data: &Path, args: AuditArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     let log = open_existing(data)?;
+    if let Some(stream) = &args.stream {
+        if log.stream_version(stream)? == 0 {
+            eprintln!("error: the log has no stream {stream:?}");
+            return Ok(ExitCode::from(1));
+        }
+    }
     let filter = AuditFilter {
         actor: args.actor,
         stream: args.stream,

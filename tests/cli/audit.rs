@@ -126,6 +126,11 @@ fn audit_lists_exactly_what_each_filter_picks_from_the_log() {
         "{text}"
     );
 
+    // A stream the log does not have is said, not answered with an empty list.
+    let out = trellis(data, &["audit", "--stream", "cycle-no-such-cycle"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no stream \"cycle-no-such-cycle\""));
+
     // A malformed filter is refused, not answered with an empty list.
     for (filters, said) in [
         (&["--kind", "goal_forgotten"][..], "is not an event type"),
