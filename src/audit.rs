@@ -33,7 +33,7 @@ pub fn window(log: &Log, filter: &AuditFilter) -> Result<(u64, u64), LogError> {
 /// What a listing read and found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Scanned {
-    /// Events read from the log.
+    /// Events inside the time window that the filter looked at.
     pub read: u64,
     /// Events that matched (up to the limit, when there is one).
     pub matched: u64,

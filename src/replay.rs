@@ -140,9 +140,8 @@ pub struct OrgMaturity {
 #[derive(Clone, Debug, Serialize)]
 pub struct CurrentRating {
     pub indicator: String,
+    /// The current rating: the trajectory's last.
     pub rating: Rating,
-    /// How many live ratings led here.
-    pub ratings: usize,
     /// Every live rating of the indicator in the order they happened (by date, then log
     /// position), the current one last.
     pub trajectory: Vec<Rating>,
@@ -165,7 +164,6 @@ pub fn maturity(views: &Projections, catalog: &Catalog, org: Option<&str>) -> Ve
                     c.current().map(|r| CurrentRating {
                         indicator: c.indicator.to_string(),
                         rating: r.clone(),
-                        ratings: c.trajectory.len(),
                         trajectory: c.trajectory.clone(),
                     })
                 })

@@ -9,7 +9,7 @@ use trellis_events::KINDS;
 use trellis_projections::AuditFilter;
 
 use super::log::open_existing;
-use super::Format;
+use super::{counted, Format};
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -74,9 +74,8 @@ pub fn run(data: &Path, args: AuditArgs) -> anyhow::Result<ExitCode> {
     })?;
     if format == Format::Text {
         println!(
-            "{} event{} matched of {} read",
-            scanned.matched,
-            if scanned.matched == 1 { "" } else { "s" },
+            "{} matched of {} read",
+            counted(scanned.matched as usize, "event"),
             scanned.read
         );
     }

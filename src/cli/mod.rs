@@ -58,6 +58,11 @@ pub enum Command {
     },
 }
 
+/// "1 step", "3 steps": a count with its noun, for text output.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// How a command prints what it shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {

@@ -15,7 +15,7 @@ use trellis_projections::Projections;
 
 use super::log::open_existing;
 use super::rubric::catalog;
-use super::Format;
+use super::{counted, Format};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum View {
@@ -188,13 +188,12 @@ fn print_maturity(format: Format, as_of: AsOf, orgs: &[OrgMaturity]) {
         }
         for c in &o.current {
             println!(
-                "  {:<4} {:<16} {}  by {:<14} ({} rating{})  {}",
+                "  {:<4} {:<16} {}  by {:<14} ({})  {}",
                 c.indicator,
                 c.rating.level,
                 c.rating.stamp.occurred_on,
                 c.rating.stamp.actor,
-                c.ratings,
-                plural(c.ratings),
+                counted(c.trajectory.len(), "rating"),
                 clip(&c.rating.evidence, 60)
             );
             if c.trajectory.len() > 1 {
@@ -288,13 +287,11 @@ fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, r: &Accou
     }
     for o in &r.orgs {
         println!(
-            "\n{} ({}): {} open item{} with no accountable person, {} reassignment{}",
+            "\n{} ({}): {} with no accountable person, {}",
             o.name,
             o.org,
-            o.unowned.len(),
-            plural(o.unowned.len()),
-            o.reassignments.len(),
-            plural(o.reassignments.len())
+            counted(o.unowned.len(), "open item"),
+            counted(o.reassignments.len(), "reassignment")
         );
         for i in &o.unowned {
             println!(
@@ -366,23 +363,21 @@ fn print_documents(format: Format, as_of: AsOf, orgs: &[OrgDocuments]) {
         }
         for a in &o.agreements {
             println!(
-                "  agreement v{} ({}, #{}): {} decision right{}; how we work: {}",
+                "  agreement v{} ({}, #{}): {}; how we work: {}",
                 a.value.version,
                 a.stamp.occurred_on,
                 a.stamp.position,
-                a.value.decision_rights.len(),
-                plural(a.value.decision_rights.len()),
+                counted(a.value.decision_rights.len(), "decision right"),
                 clip(&a.value.how_we_work, 60)
             );
         }
         for p in &o.plans {
             println!(
-                "  plan v{} ({}, #{}): {} step{}; focus: {}",
+                "  plan v{} ({}, #{}): {}; focus: {}",
                 p.value.version,
                 p.stamp.occurred_on,
                 p.stamp.position,
-                p.value.steps.len(),
-                plural(p.value.steps.len()),
+                counted(p.value.steps.len(), "step"),
                 clip(&p.value.focus, 60)
             );
         }
@@ -402,7 +397,7 @@ fn print_documents(format: Format, as_of: AsOf, orgs: &[OrgDocuments]) {
                 .current()
                 .map_or("(never defined)", |d| d.value.title.as_str());
             println!(
-                "  role {} \"{}\": held by {}; {} version{} of its definition",
+                "  role {} \"{}\": held by {}; {} of its definition",
                 r.role.role,
                 title,
                 if r.holders.is_empty() {
@@ -410,8 +405,7 @@ fn print_documents(format: Format, as_of: AsOf, orgs: &[OrgDocuments]) {
                 } else {
                     r.holders.join(", ")
                 },
-                r.role.definitions.len(),
-                plural(r.role.definitions.len())
+                counted(r.role.definitions.len(), "version")
             );
             if let Some(d) = r.role.current() {
                 println!("    success: {}", clip(&d.value.success, 80));
@@ -427,14 +421,6 @@ fn trajectory_text(ratings: &[Rating]) -> String {
         .map(|r| format!("{} {}", r.level, r.stamp.occurred_on))
         .collect();
     steps.join(" → ")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// "Getting Started 3, Getting Better 5, Keep Improving 1; unrated 19".

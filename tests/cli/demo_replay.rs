@@ -424,20 +424,16 @@ fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_insta
 
     // One org unit: its own section (even when empty), and only its part of each person's work.
     let (org, positions) = h2.iter().next().unwrap();
-    let one = json(
-        data,
-        &[
-            "replay",
-            "--as-of",
-            t2,
-            "--view",
-            "accountability",
-            "--org",
-            org,
-            "--format",
-            "json",
-        ],
-    );
+    let org_args = [
+        "replay",
+        "--as-of",
+        t2,
+        "--view",
+        "accountability",
+        "--org",
+        org,
+    ];
+    let one = json(data, &[&org_args[..], &["--format", "json"]].concat());
     assert_eq!(
         shown(&one),
         BTreeMap::from([(org.clone(), positions.clone())])
@@ -454,18 +450,7 @@ fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_insta
             assert_eq!(role["org"], org.as_str(), "{p}");
         }
     }
-    let text = stdout(&trellis(
-        data,
-        &[
-            "replay",
-            "--as-of",
-            t2,
-            "--view",
-            "accountability",
-            "--org",
-            org,
-        ],
-    ));
+    let text = stdout(&trellis(data, &org_args));
     assert!(text.contains("reassignment"), "{text}");
     assert!(text.contains(&format!("#{}", positions[0])), "{text}");
 
