@@ -106,9 +106,24 @@ thread_local! {
 
 impl<'de> Deserialize<'de> for Name {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        let shared = READING.with(|r| r.borrow_mut().as_mut().map(|names| names.name(&s)));
-        Ok(shared.unwrap_or_else(|| Name::new(&s)))
+        d.deserialize_str(NameVisitor)
+    }
+}
+
+/// Makes a [`Name`] from the reader's own text, with no `String` in between: a checkpoint
+/// holds millions of names, and most are inline or a repeat of one already shared.
+struct NameVisitor;
+
+impl serde::de::Visitor<'_> for NameVisitor {
+    type Value = Name;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Name, E> {
+        let shared = READING.with(|r| r.borrow_mut().as_mut().map(|names| names.name(s)));
+        Ok(shared.unwrap_or_else(|| Name::new(s)))
     }
 }
 
