@@ -53,10 +53,11 @@ pub struct App {
 
 fn code_version() -> String {
     format!(
-        "trellis-{}/state-{}/projections-{}",
+        "trellis-{}/state-{}/projections-{}/checkpoint-{}",
         env!("CARGO_PKG_VERSION"),
         STATE_VERSION,
-        trellis_projections::CODE_VERSION
+        trellis_projections::CODE_VERSION,
+        checkpoint::FORMAT
     )
 }
 
@@ -302,6 +303,29 @@ mod tests {
         let app = App::open(dir.path(), Catalog::shipped()).unwrap();
         assert!(app.load_checkpoint().is_none());
         assert!(app.projections.org_tree().unit("north").is_some());
+    }
+
+    #[test]
+    fn a_checkpoint_whose_bytes_changed_on_disk_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut app = App::open(dir.path(), Catalog::shipped()).unwrap();
+            app.execute(&register("north"), "ana", today()).unwrap();
+            app.save_checkpoint().unwrap();
+        }
+        // One letter of a name changed: it would still decode, to views the log never said.
+        let path = dir.path().join("checkpoint");
+        let mut bytes = std::fs::read(&path).unwrap();
+        let at = bytes
+            .windows(14)
+            .position(|w| w == b"District north")
+            .unwrap();
+        bytes[at + 13] = b'x';
+        std::fs::write(&path, &bytes).unwrap();
+        let app = App::open(dir.path(), Catalog::shipped()).unwrap();
+        assert!(app.load_checkpoint().is_none());
+        let north = app.projections.org_tree().unit("north").unwrap();
+        assert_eq!(north.name, "District north");
     }
 
     #[test]

@@ -27,6 +27,10 @@ use trellis_projections::{Part, Parts, Projections, Rest, Timelines};
 
 use crate::command::State;
 
+/// The file's own layout; part of the code version a checkpoint must match (2: each part
+/// carries a checksum).
+pub const FORMAT: u32 = 2;
+
 const FILE: &str = "checkpoint";
 const TEMP: &str = "checkpoint.tmp";
 /// Buffer of each reader and of the writer: large enough that MessagePack's many small
@@ -44,6 +48,11 @@ pub struct Meta {
     timelines_bytes: u64,
     rest_bytes: u64,
     state_bytes: u64,
+    /// CRC-32 of each part (cycles, other views, write model): a checkpoint whose bytes
+    /// changed on disk is rebuilt, not served. (Absent before format 2, whose code version
+    /// then says to rebuild.)
+    #[serde(default)]
+    crc32: [u32; 3],
 }
 
 /// A loaded checkpoint.
@@ -66,16 +75,25 @@ pub enum CheckpointError {
     Corrupt { path: PathBuf, reason: String },
 }
 
-/// Counts what passes through to the inner writer.
+/// Counts and checksums what passes through to the inner writer.
 struct Counting<W> {
     inner: W,
     written: u64,
+    crc: crc32fast::Hasher,
+}
+
+impl<W> Counting<W> {
+    /// The checksum of what was written since the last call.
+    fn take_crc(&mut self) -> u32 {
+        std::mem::take(&mut self.crc).finalize()
+    }
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.written += n as u64;
+        self.crc.update(&buf[..n]);
         Ok(n)
     }
 
@@ -114,6 +132,7 @@ pub fn save(
     let mut out = Counting {
         inner: BufWriter::with_capacity(BUFFER, file),
         written: 0,
+        crc: crc32fast::Hasher::new(),
     };
     // The other views are encoded on a second thread while the cycles stream out.
     let (rest, timelines_bytes) = std::thread::scope(|s| {
@@ -125,9 +144,12 @@ pub fn save(
         (rest, timelines)
     });
     let timelines_bytes = timelines_bytes.map_err(corrupt)?;
+    let timelines_crc = out.take_crc();
     let rest = rest.map_err(corrupt)?;
     out.write_all(&rest).map_err(io(&temp))?;
+    let rest_crc = out.take_crc();
     let state_bytes = encode(&mut out, state).map_err(corrupt)?;
+    let crc32 = [timelines_crc, rest_crc, out.take_crc()];
     let meta = Meta {
         code,
         position,
@@ -135,6 +157,7 @@ pub fn save(
         timelines_bytes,
         rest_bytes: rest.len() as u64,
         state_bytes,
+        crc32,
     };
     let meta = serde_json::to_vec(&meta).map_err(|e| corrupt(e.to_string()))?;
     out.write_all(&meta).map_err(io(&temp))?;
@@ -198,29 +221,38 @@ pub fn load(dir: &Path, meta: Meta) -> Result<Checkpoint, CheckpointError> {
     let started = Instant::now();
     // Read whole: decoding from memory hands out text straight from the buffer, where a
     // stream reader copies every string it meets once more.
-    let part = |offset: u64, len: u64| -> Result<Vec<u8>, String> {
+    let part = |offset: u64, len: u64, crc: u32| -> Result<Vec<u8>, String> {
         let mut file = File::open(&path).map_err(|e| e.to_string())?;
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| e.to_string())?;
         let len = usize::try_from(len).map_err(|e| e.to_string())?;
         let mut bytes = vec![0u8; len];
         file.read_exact(&mut bytes).map_err(|e| e.to_string())?;
+        if crc32fast::hash(&bytes) != crc {
+            return Err("its bytes do not match their checksum".into());
+        }
         Ok(bytes)
     };
     let (t, r) = (meta.timelines_bytes, meta.rest_bytes);
+    let [t_crc, r_crc, s_crc] = meta.crc32;
     // The cycles on one thread; the other views, then the write model, on this one.
     let (timelines, rest, state) = std::thread::scope(|s| {
         let timelines = s.spawn(|| {
-            let bytes = part(0, t)?;
-            Part::read(|| rmp_serde::from_slice::<Timelines>(&bytes))
+            part(0, t, t_crc)
+                .and_then(|bytes| {
+                    Part::read(|| rmp_serde::from_slice::<Timelines>(&bytes))
+                        .map_err(|e| e.to_string())
+                })
                 .map_err(|e| format!("cycles: {e}"))
         });
-        let rest = part(t, r).and_then(|bytes| {
-            Part::read(|| rmp_serde::from_slice::<Rest>(&bytes)).map_err(|e| format!("views: {e}"))
-        });
-        let state = part(t + r, meta.state_bytes).and_then(|bytes| {
-            rmp_serde::from_slice::<State>(&bytes).map_err(|e| format!("write model: {e}"))
-        });
+        let rest = part(t, r, r_crc)
+            .and_then(|bytes| {
+                Part::read(|| rmp_serde::from_slice::<Rest>(&bytes)).map_err(|e| e.to_string())
+            })
+            .map_err(|e| format!("views: {e}"));
+        let state = part(t + r, meta.state_bytes, s_crc)
+            .and_then(|bytes| rmp_serde::from_slice::<State>(&bytes).map_err(|e| e.to_string()))
+            .map_err(|e| format!("write model: {e}"));
         let timelines = timelines
             .join()
             .unwrap_or_else(|_| Err("reading the cycles panicked".into()));
@@ -292,6 +324,21 @@ mod tests {
             if let Ok(Some(meta)) = read_meta(dir.path()) {
                 assert!(load(dir.path(), meta).is_err(), "cut at {cut}");
             }
+        }
+        // Any byte of any part changed: refused by its checksum, whatever it would decode to.
+        std::fs::write(&path, &bytes).unwrap();
+        let meta = read_meta(dir.path()).unwrap().unwrap();
+        let parts = meta.timelines_bytes + meta.rest_bytes + meta.state_bytes;
+        for at in 0..parts as usize {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x20;
+            std::fs::write(&path, &flipped).unwrap();
+            let meta = read_meta(dir.path()).unwrap().unwrap();
+            let err = load(dir.path(), meta).err().map(|e| e.to_string());
+            assert!(
+                err.as_deref().is_some_and(|e| e.contains("checksum")),
+                "byte {at}: {err:?}"
+            );
         }
         // A flipped trailer claims a meta longer than the file.
         let mut spoiled = bytes.clone();
