@@ -22,11 +22,13 @@ pub struct AuditArgs {
     /// Only events of this type (e.g. milestone_rescheduled).
     #[arg(long)]
     pub kind: Option<String>,
-    /// Only events recorded at or after this instant (RFC 3339).
-    #[arg(long)]
+    /// Only events recorded at or after this instant (RFC 3339), or from the start of this
+    /// day (2025-03-01, UTC).
+    #[arg(long, value_parser = super::instant_from)]
     pub from: Option<DateTime<Utc>>,
-    /// Only events recorded at or before this instant (RFC 3339).
-    #[arg(long)]
+    /// Only events recorded at or before this instant (RFC 3339), or to the end of this day
+    /// (UTC).
+    #[arg(long, value_parser = super::instant_until)]
     pub to: Option<DateTime<Utc>>,
     /// At most this many events (the first that match).
     #[arg(long)]

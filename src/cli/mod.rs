@@ -10,6 +10,7 @@ mod rubric;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Trellis: an event-sourced improvement-cycle tracker for school districts.
@@ -61,6 +62,32 @@ pub enum Command {
 /// "1 step", "3 steps": a count with its noun, for text output.
 fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// An instant on the command line: RFC 3339, or a day (UTC) standing for its start, so that
+/// `--from 2025-03-01` takes in all of that day.
+fn instant_from(s: &str) -> Result<DateTime<Utc>, String> {
+    instant(s, NaiveTime::MIN)
+}
+
+/// An instant on the command line: RFC 3339, or a day (UTC) standing for its end, so that
+/// `--as-of 2025-03-01` and `--to 2025-03-01` take in everything recorded that day.
+fn instant_until(s: &str) -> Result<DateTime<Utc>, String> {
+    let last = NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN);
+    instant(s, last)
+}
+
+fn instant(s: &str, time_of_day: NaiveTime) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(day) => Ok(day.and_time(time_of_day).and_utc()),
+        Err(_) => Err(format!(
+            "expected an instant (RFC 3339, e.g. 2025-03-01T00:00:00Z) or a day (2025-03-01), \
+             got {s:?}"
+        )),
+    }
 }
 
 /// How a command prints what it shows.

@@ -28,8 +28,9 @@ pub enum View {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Replay up to this recorded instant (RFC 3339, e.g. 2025-03-01T00:00:00Z).
-    #[arg(long, conflicts_with = "at_position")]
+    /// Replay up to this recorded instant (RFC 3339, e.g. 2025-03-01T00:00:00Z), or to the
+    /// end of this day (2025-03-01, UTC).
+    #[arg(long, conflicts_with = "at_position", value_parser = super::instant_until)]
     pub as_of: Option<DateTime<Utc>>,
     /// Replay up to this log position.
     #[arg(long)]

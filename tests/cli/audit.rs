@@ -80,6 +80,14 @@ fn audit_lists_exactly_what_each_filter_picks_from_the_log() {
             Box::new(|e: &Value| e["event"]["type"] == "milestone_rescheduled"),
         ),
         (vec!["--from", from, "--to", to], Box::new(in_window)),
+        // A day stands for all of it: from its start, to its end (UTC).
+        (
+            vec!["--from", "2025-02-03", "--to", "2025-02-07"],
+            Box::new(|e: &Value| {
+                let day = recorded(e).date_naive().to_string();
+                ("2025-02-03".."2025-02-08").contains(&day.as_str())
+            }),
+        ),
         (
             vec!["--stream", &stream],
             Box::new(|e: &Value| e["stream"] == stream.as_str()),
@@ -135,6 +143,7 @@ fn audit_lists_exactly_what_each_filter_picks_from_the_log() {
     for (filters, said) in [
         (&["--kind", "goal_forgotten"][..], "is not an event type"),
         (&["--from", to, "--to", from][..], "is after --to"),
+        (&["--from", "last week"][..], "expected an instant"),
     ] {
         let mut args = vec!["audit"];
         args.extend_from_slice(filters);

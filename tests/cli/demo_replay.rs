@@ -212,6 +212,22 @@ fn demo_then_replay_at_two_dates_differs_exactly_as_the_log_says() {
         &["replay", "--as-of", t2, "--view", "accountability"],
     ));
     assert!(text.contains("open"), "{text}");
+
+    // A day alone stands for its end: everything recorded that day (UTC), nothing after.
+    let day = log[log.len() / 2]["recorded_at"].as_str().unwrap()[..10].to_string();
+    let end_of_day = format!("{day}T23:59:59.999999999Z");
+    let by_day = view_as_of(data, &day, "maturity");
+    assert_eq!(
+        by_day["as_of"]["position"],
+        position_recorded_by(&log, &end_of_day)
+    );
+    assert!(
+        position_recorded_by(&log, &end_of_day)
+            > position_recorded_by(&log, &format!("{day}T00:00:00Z"))
+    );
+    let out = trellis(data, &["replay", "--as-of", "March 1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected an instant"));
 }
 
 #[test]
