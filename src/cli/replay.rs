@@ -203,6 +203,9 @@ fn print_maturity(format: Format, as_of: AsOf, orgs: &[OrgMaturity]) {
         }
         if let Some(r) = &o.rollup {
             println!("  schools ({}): {}", r.schools.len(), tally_text(&r.tally));
+            for i in &r.indicators {
+                println!("    {:<4} {}", i.indicator, tally_text(&i.tally));
+            }
         }
     }
 }

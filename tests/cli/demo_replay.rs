@@ -162,6 +162,51 @@ fn demo_then_replay_at_two_dates_differs_exactly_as_the_log_says() {
     );
     let text = stdout(&trellis(data, &["replay", "--as-of", t2]));
     assert!(text.contains("  area ") && text.contains(" → "), "{text}");
+    // A district's roll-up counts, per indicator, its schools' current levels.
+    let mut rolled = 0;
+    for district in m2["orgs"].as_array().unwrap() {
+        let Some(rollup) = district["rollup"].as_object() else {
+            continue;
+        };
+        let rubric = &district["summary"]["rubric"];
+        let schools = rollup["schools"].as_array().unwrap();
+        for row in rollup["indicators"].as_array().unwrap() {
+            let levels_by_hand: Vec<&Value> = m2["orgs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| schools.contains(&o["org"]) && o["summary"]["rubric"] == *rubric)
+                .flat_map(|o| o["current"].as_array().unwrap())
+                .filter(|c| c["indicator"] == row["indicator"])
+                .map(|c| &c["rating"]["level"])
+                .collect();
+            let tally = &row["tally"];
+            for level in tally["levels"].as_array().unwrap() {
+                let n = levels_by_hand
+                    .iter()
+                    .filter(|l| **l == &level["level"])
+                    .count();
+                assert_eq!(level["count"], n, "{rubric} {}", row["indicator"]);
+            }
+            assert_eq!(tally["unrated"], schools.len() - levels_by_hand.len());
+            rolled += levels_by_hand.len();
+        }
+        let first = &rollup["indicators"][0];
+        let line = format!("    {:<4} {}", first["indicator"].as_str().unwrap(), {
+            let levels = first["tally"]["levels"].as_array().unwrap();
+            let counts: Vec<String> = levels
+                .iter()
+                .map(|l| format!("{} {}", l["label"].as_str().unwrap(), l["count"]))
+                .collect();
+            format!(
+                "{}; unrated {}",
+                counts.join(", "),
+                first["tally"]["unrated"]
+            )
+        });
+        assert!(text.contains(&line), "{line}\n{text}");
+    }
+    assert!(rolled > 0, "the demo's schools are rated");
 
     // Timeline: a cycle open at t1 gains exactly its stream's events between k1 and k2.
     let cycle_events = |cycle: &str, k: u64| -> BTreeSet<u64> {
