@@ -266,6 +266,9 @@ pub struct OrgAccountability {
 /// With `org`, only that unit: the people who hold a role in it or answer for an item of its
 /// cycles, each shown with that unit's part of their work, and the unit's own section even
 /// when empty. Without it, every unit that has something to show.
+///
+/// With `person`, each unit's section keeps only the reassignments that person was part of
+/// (from or to); items with no accountable person are nobody's, so none are listed.
 pub fn accountability(
     views: &Projections,
     person: Option<&str>,
@@ -296,13 +299,23 @@ pub fn accountability(
         .org_tree()
         .units()
         .filter(|u| org.is_none_or(|o| u.id == o))
-        .map(|u| OrgAccountability {
-            org: u.id.clone(),
-            name: u.name.clone(),
-            unowned: views
-                .accountability
-                .unowned(&views.timelines, &views.documents, &u.id),
-            reassignments: views.accountability.reassignments(&views.timelines, &u.id),
+        .map(|u| {
+            let mut reassignments = views.accountability.reassignments(&views.timelines, &u.id);
+            let unowned = match person {
+                Some(p) => {
+                    reassignments.retain(|m| m.change.from == p || m.change.to == p);
+                    Vec::new()
+                }
+                None => views
+                    .accountability
+                    .unowned(&views.timelines, &views.documents, &u.id),
+            };
+            OrgAccountability {
+                org: u.id.clone(),
+                name: u.name.clone(),
+                unowned,
+                reassignments,
+            }
         })
         .filter(|o| org.is_some() || !o.unowned.is_empty() || !o.reassignments.is_empty())
         .collect();

@@ -9,6 +9,7 @@ use crate::replay::{
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use serde_json::json;
+use trellis_projections::accountability::DUE_SOON_DAYS;
 use trellis_projections::cycle::Item;
 use trellis_projections::maturity::{Rating, Tally};
 use trellis_projections::Projections;
@@ -106,7 +107,8 @@ pub fn run(data: &Path, args: ReplayArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| Utc::now().date_naive());
             let report =
                 replay::accountability(&views, args.person.as_deref(), args.org.as_deref(), today);
-            print_accountability(args.format, as_of, today, &report);
+            let one = args.person.is_some();
+            print_accountability(args.format, as_of, today, one, &report);
         }
         View::Documents => {
             let orgs = replay::documents(&views, args.org.as_deref());
@@ -242,7 +244,15 @@ fn print_cycles(format: Format, as_of: AsOf, cycles: &[CycleReport]) {
     }
 }
 
-fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, r: &AccountabilityReport) {
+/// `one_person`: the report was cut to one person, so their open items are listed in full
+/// and each unit shows only the reassignments they were part of.
+fn print_accountability(
+    format: Format,
+    as_of: AsOf,
+    today: NaiveDate,
+    one_person: bool,
+    r: &AccountabilityReport,
+) {
     if format == Format::Json {
         return print_json(json!({
             "as_of": as_of,
@@ -288,15 +298,38 @@ fn print_accountability(format: Format, as_of: AsOf, today: NaiveDate, r: &Accou
                 i.cycle_title
             );
         }
+        if one_person {
+            // The rest of what they answer for: open, and not due for a while.
+            let soon = today
+                .checked_add_days(chrono::Days::new(DUE_SOON_DAYS))
+                .unwrap_or(today);
+            for i in p.open.iter().filter(|i| i.due_on > soon) {
+                println!(
+                    "  open     due {}  {}  ({})",
+                    i.due_on,
+                    clip(&i.title, 70),
+                    i.cycle_title
+                );
+            }
+        }
     }
     for o in &r.orgs {
-        println!(
-            "\n{} ({}): {} with no accountable person, {}",
-            o.name,
-            o.org,
-            counted(o.unowned.len(), "open item"),
-            counted(o.reassignments.len(), "reassignment")
-        );
+        if one_person {
+            println!(
+                "\n{} ({}): {} they were part of",
+                o.name,
+                o.org,
+                counted(o.reassignments.len(), "reassignment")
+            );
+        } else {
+            println!(
+                "\n{} ({}): {} with no accountable person, {}",
+                o.name,
+                o.org,
+                counted(o.unowned.len(), "open item"),
+                counted(o.reassignments.len(), "reassignment")
+            );
+        }
         for i in &o.unowned {
             println!(
                 "  NO OWNER due {}  {}  ({}; named: {}, never added as a person)",

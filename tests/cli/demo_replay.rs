@@ -515,6 +515,52 @@ fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_insta
     assert!(text.contains("reassignment"), "{text}");
     assert!(text.contains(&format!("#{}", positions[0])), "{text}");
 
+    // One person: each unit keeps the reassignments they were handed or handed on, and no
+    // unowned items (those are nobody's); text lists every open item they answer for.
+    let handed = log
+        .iter()
+        .take(position_recorded_by(&log, t1) as usize)
+        .find(|e| e["event"]["type"] == "accountable_reassigned")
+        .unwrap();
+    let person = handed["event"]["data"]["to"].as_str().unwrap();
+    let person_args = [
+        "replay",
+        "--as-of",
+        t1,
+        "--view",
+        "accountability",
+        "--person",
+        person,
+    ];
+    let theirs = json(data, &[&person_args[..], &["--format", "json"]].concat());
+    let involving = |v: &Value| -> Vec<u64> {
+        v["orgs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|o| o["reassignments"].as_array().unwrap())
+            .filter(|r| r["from"] == person || r["to"] == person)
+            .map(|r| r["stamp"]["position"].as_u64().unwrap())
+            .collect()
+    };
+    let all_involving = involving(&a1);
+    assert!(all_involving.contains(&handed["position"].as_u64().unwrap()));
+    assert_eq!(involving(&theirs), all_involving);
+    for o in theirs["orgs"].as_array().unwrap() {
+        assert!(o["unowned"].as_array().unwrap().is_empty(), "{o}");
+        for r in o["reassignments"].as_array().unwrap() {
+            assert!(r["from"] == person || r["to"] == person, "{r}");
+        }
+    }
+    let text = stdout(&trellis(data, &person_args));
+    let open = theirs["people"][0]["open"].as_array().unwrap();
+    assert!(!open.is_empty(), "{person} answers for something at {t1}");
+    for item in open {
+        let title: String = item["title"].as_str().unwrap().chars().take(40).collect();
+        assert!(text.contains(&title), "{title} in {text}");
+    }
+    assert!(text.contains("they were part of"), "{text}");
+
     // Wrong ids and misplaced options say so.
     for (args, code, said) in [
         (
