@@ -73,8 +73,12 @@ fn instant_from(s: &str) -> Result<DateTime<Utc>, String> {
 /// An instant on the command line: RFC 3339, or a day (UTC) standing for its end, so that
 /// `--as-of 2025-03-01` and `--to 2025-03-01` take in everything recorded that day.
 fn instant_until(s: &str) -> Result<DateTime<Utc>, String> {
-    let last = NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN);
-    instant(s, last)
+    // Checked when compiling: a valid time of day.
+    const LAST: NaiveTime = match NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999) {
+        Some(t) => t,
+        None => panic!("23:59:59.999999999 is a time of day"),
+    };
+    instant(s, LAST)
 }
 
 fn instant(s: &str, time_of_day: NaiveTime) -> Result<DateTime<Utc>, String> {
