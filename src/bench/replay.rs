@@ -11,7 +11,8 @@
 //! A rebuild decodes on one core and folds on the other, so it also depends on how much two
 //! busy cores of this machine slow each other. The bench measures that in the same run
 //! ([`ChildMode::Spin`]: a fixed amount of hashing, alone and then in two processes at
-//! once) and prints the ratio.
+//! once) and prints the ratio. Beside the rebuild it prints how long each of its two threads
+//! was on a core (from /proc), which says which half kept the other waiting.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,6 +45,19 @@ pub struct ChildReport {
     pub secs: f64,
     /// Peak resident set size of the child, in MiB.
     pub peak_rss_mib: f64,
+    /// A rebuild's two threads: how long each was on a core (where /proc tells).
+    #[serde(default)]
+    pub threads: Option<ThreadTimes>,
+}
+
+/// How long each thread of a rebuild was on a core, in seconds: beside the rebuild's time,
+/// it says which half kept the other waiting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThreadTimes {
+    /// The thread that reads and decodes ([`Log::prefetched`]).
+    pub reading: f64,
+    /// The thread that folds (the process's main thread, log opening included).
+    pub folding: f64,
 }
 
 /// How many times each child measurement runs.
@@ -116,6 +130,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
     // Each arm stops the clock in its last expression, before its log and views are
     // dropped: tearing down is not part of what is measured.
     let since = || started.elapsed().as_secs_f64();
+    let mut threads = None;
     let (events, secs) = match mode {
         ChildMode::Scan => {
             let log = Log::open(data)?;
@@ -148,7 +163,10 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
                 n += 1;
             }
             std::hint::black_box((&state, &views));
-            (n, since())
+            let secs = since();
+            // Read while the reading thread still exists (it ends when `events` is dropped).
+            threads = thread_times();
+            (n, secs)
         }
         ChildMode::Fold => {
             let events = Log::open(data)?.iter(1).collect::<Result<Vec<_>, _>>()?;
@@ -172,7 +190,29 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
         events,
         secs,
         peak_rss_mib: peak_rss_mib(),
+        threads,
     })
+}
+
+/// The time on a core of this process's main thread and of its log-reading thread, from
+/// each one's `schedstat` in /proc (nanoseconds on a core come first).
+fn thread_times() -> Option<ThreadTimes> {
+    let on_core = |task: &Path| -> Option<f64> {
+        let stat = std::fs::read_to_string(task.join("schedstat")).ok()?;
+        let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
+        Some(ns as f64 / 1e9)
+    };
+    // The kernel keeps the first 15 bytes of a thread's name.
+    let reader = &Log::READER_THREAD[..Log::READER_THREAD.len().min(15)];
+    let reading = std::fs::read_dir("/proc/self/task")
+        .ok()?
+        .flatten()
+        .find(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == reader)
+        })
+        .and_then(|t| on_core(&t.path()))?;
+    let folding = on_core(Path::new("/proc/thread-self"))?;
+    Some(ThreadTimes { reading, folding })
 }
 
 /// Hashes a quarter-MiB buffer (it stays in the core's own cache) over and over: work
@@ -374,6 +414,15 @@ impl std::fmt::Display for ReplayBenchReport {
             format!(">= 1M ev/s {}", mark(rebuild >= 1_000_000.0)),
             slowest(&self.rebuild)
         )?;
+        if let Some(t) = self.rebuild.best.threads {
+            let share = |on_core: f64| on_core / self.rebuild.best.secs.max(1e-9) * 100.0;
+            for (label, on_core) in [
+                ("  its reading thread, time on a core", t.reading),
+                ("  its folding thread, time on a core", t.folding),
+            ] {
+                writeln!(f, "{label:<44} {on_core:>12.3} s {:>9.0}%", share(on_core))?;
+            }
+        }
         writeln!(
             f,
             "{:<44} {:>10.0} ev/s {:>9.2}x  {:<16} {:.0} ev/s",

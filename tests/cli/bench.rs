@@ -36,6 +36,8 @@ fn bench_replay_prints_every_measure_beside_its_baseline() {
     for label in [
         "baseline: scan + decode, no projection",
         "rebuild of all projections (fresh process)",
+        "its reading thread, time on a core",
+        "its folding thread, time on a core",
         "its fold alone (events decoded beforehand)",
         "pace of two busy cores (1.00: no slowdown)",
         "start-up with checkpoint (fresh process)",
