@@ -33,8 +33,8 @@ pub const FORMAT: u32 = 2;
 
 const FILE: &str = "checkpoint";
 const TEMP: &str = "checkpoint.tmp";
-/// Buffer of each reader and of the writer: large enough that MessagePack's many small
-/// reads and writes are memory copies, not system calls.
+/// Buffer of the writer: large enough that MessagePack's many small writes are memory
+/// copies, not system calls.
 const BUFFER: usize = 1 << 20;
 
 /// What the file says about itself.
