@@ -20,8 +20,11 @@ use super::{counted, Format};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum View {
+    /// Levels per org unit and indicator, each indicator's trajectory, a district's roll-up
     Maturity,
+    /// Each cycle's facts in the order they happened
     Timeline,
+    /// What each person answers for; per org unit, unowned items and reassignments
     Accountability,
     /// Visions, operational agreements, strategic plans and roles, every version kept.
     Documents,
@@ -44,7 +47,8 @@ pub struct ReplayArgs {
     /// Only this cycle (timeline view; an unknown one is an error).
     #[arg(long, conflicts_with = "org")]
     pub cycle: Option<String>,
-    /// Only this person (accountability view; an unknown one is an error).
+    /// Only this person, with every open item they answer for and the reassignments they
+    /// were part of (accountability view; an unknown one is an error).
     #[arg(long)]
     pub person: Option<String>,
     /// The day "overdue" and "due soon" are judged on (accountability view); defaults to
