@@ -81,7 +81,7 @@ pub use timeline::{Entries, Timelines};
 /// Bump it whenever any view's fields or any fold's behaviour change, even if the JSON would
 /// still parse: a checkpoint built by an older fold would otherwise silently disagree with a
 /// rebuild.
-pub const CODE_VERSION: u32 = 4;
+pub const CODE_VERSION: u32 = 5;
 
 /// Every view, folded together from one log.
 ///

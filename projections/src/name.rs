@@ -261,6 +261,9 @@ pub type FxBuild = BuildHasherDefault<FxHasher>;
 /// A `HashMap` with the Fx hash.
 pub type FxHashMap<K, V> = std::collections::HashMap<K, V, FxBuild>;
 
+/// A `HashSet` with the Fx hash.
+pub type FxHashSet<T> = std::collections::HashSet<T, FxBuild>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
