@@ -31,17 +31,27 @@ impl Hash {
     }
 
     pub fn from_hex(s: &str) -> Option<Hash> {
-        // By table, two digits at a time: every stored event carries a hash to read.
+        // Every stored event carries a hash to read: each digit's value is computed, not
+        // looked up, and a bad digit noted rather than returned on, so that both loops run
+        // a vector at a time.
         let digits: &[u8; 64] = s.as_bytes().try_into().ok()?;
-        let mut out = [0u8; 32];
-        for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
-            let (hi, lo) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
-            if (hi | lo) & 0xf0 != 0 {
-                return None;
-            }
-            *byte = hi << 4 | lo;
+        let mut nibbles = [0u8; 64];
+        let mut bad = false;
+        for (n, &c) in nibbles.iter_mut().zip(digits) {
+            let digit = c.wrapping_sub(b'0');
+            let letter = (c | 0x20).wrapping_sub(b'a');
+            bad |= digit >= 10 && letter >= 6;
+            *n = if digit < 10 {
+                digit
+            } else {
+                letter.wrapping_add(10)
+            };
         }
-        Some(Hash(out))
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(nibbles.chunks_exact(2)) {
+            *byte = pair[0] << 4 | (pair[1] & 0xf);
+        }
+        (!bad).then_some(Hash(out))
     }
 }
 
@@ -69,23 +79,6 @@ impl<'de> Deserialize<'de> for Hash {
         Hash::from_hex(s).ok_or_else(|| D::Error::custom("hash must be 64 hex digits"))
     }
 }
-
-/// The value of each hex digit (either case); 0xff for anything else.
-const HEX: [u8; 256] = {
-    let mut t = [0xffu8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        t[b'A' as usize + i] = 10 + i as u8;
-        i += 1;
-    }
-    t
-};
 
 /// One event as the log holds it: the domain fact and who, when, where and in which order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -343,6 +336,20 @@ mod tests {
             assert_eq!(Hash::from_hex(bad), None, "{bad}");
         }
         assert_eq!(Hash::from_hex(&"é".repeat(32)), None);
+    }
+
+    #[test]
+    fn every_byte_is_read_as_a_hex_digit_exactly_when_it_is_one() {
+        for b in 0..=u8::MAX {
+            let mut digits = *b"00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+            digits[7] = b;
+            let read = std::str::from_utf8(&digits).ok().and_then(Hash::from_hex);
+            let value = (b as char).to_digit(16);
+            assert_eq!(read.is_some(), value.is_some(), "byte {b:#04x}");
+            if let (Some(h), Some(v)) = (read, value) {
+                assert_eq!(h.0[3], 0x30 | v as u8, "byte {b:#04x}");
+            }
+        }
     }
 
     /// Both decodings' answers, comparable: the envelope, or that it failed.
