@@ -225,7 +225,7 @@ pub fn split_stored(stored: &[u8]) -> Result<(Hash, &[u8]), DecodeError> {
 pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
     let (hash, body) = split_stored(stored)?;
     // Checked as UTF-8 once, as a whole: the JSON reader then need not check each string.
-    let Ok(body) = std::str::from_utf8(body) else {
+    let Ok(body) = simdutf8::basic::from_utf8(body) else {
         // Not text: let the reader say where and why.
         return Err(serde_json::from_slice::<serde::de::IgnoredAny>(body)
             .err()
