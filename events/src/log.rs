@@ -455,6 +455,9 @@ impl Log {
         })
     }
 
+    /// The name of the thread [`Log::prefetched`] reads and decodes on.
+    pub const READER_THREAD: &'static str = "trellis-log-reader";
+
     /// Every durable event from `from` (inclusive) to the head as of this call, read and
     /// decoded on a second thread a few thousand events ahead of the caller, so that a
     /// replay decodes and folds on two cores.
@@ -463,9 +466,6 @@ impl Log {
     /// goes back to the reader thread, which frees them where they were allocated. Freeing
     /// them on the folding thread instead (the allocator's cross-thread frees) made a rebuild
     /// of the 1M-event bench log about a fifth slower.
-    /// The name of the thread [`Log::prefetched`] reads and decodes on.
-    pub const READER_THREAD: &'static str = "trellis-log-reader";
-
     pub fn prefetched(&self, from: u64) -> Prefetched {
         const CHUNK: usize = 1024;
         let log = self.clone();
