@@ -61,6 +61,13 @@ fn code_version() -> String {
     )
 }
 
+/// Folds one event into the write model and the views that are kept beside it: the views
+/// first, so that the write model finds the event's cycle by the slot they answer.
+pub fn fold_into(state: &mut State, views: &mut Projections, env: &Envelope) {
+    let slot = views.apply(env);
+    state.apply_beside_views(env, slot);
+}
+
 /// A start-up that folds at least this many events writes a new checkpoint.
 const CHECKPOINT_AFTER: u64 = 50_000;
 
@@ -124,8 +131,7 @@ impl App {
     }
 
     fn fold(&mut self, env: &Envelope) {
-        self.state.apply(env);
-        self.projections.apply(env);
+        fold_into(&mut self.state, &mut self.projections, env);
         self.position = env.position;
     }
 

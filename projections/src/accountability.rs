@@ -40,8 +40,9 @@ pub struct Accountability {
 }
 
 impl Accountability {
-    /// Folds one event; `names` is the interner the views share.
-    pub fn apply(&mut self, env: &Envelope, names: &mut Interner) {
+    /// Folds one event; `names` is the interner the views share, and `cycle` the event's cycle
+    /// id if the caller already holds it shared (else it is looked up in `names`).
+    pub fn apply(&mut self, env: &Envelope, cycle_id: Option<&Name>, names: &mut Interner) {
         let (person, cycle, item) = match &env.event {
             Event::GoalSet {
                 cycle,
@@ -67,7 +68,10 @@ impl Accountability {
             _ => return,
         };
         let key = ItemKey {
-            cycle: names.name(cycle),
+            cycle: cycle_id
+                .filter(|id| id.as_str() == cycle.as_str())
+                .cloned()
+                .unwrap_or_else(|| names.name(cycle)),
             item,
         };
         match self.by_person.get_mut(person.as_str()) {

@@ -210,16 +210,23 @@ impl Projections {
     ///
     /// An envelope at or below [`Projections::position`] was folded already (positions grow
     /// along the log) and is skipped, so replaying an overlap after a checkpoint is harmless.
-    pub fn apply(&mut self, env: &Envelope) {
+    ///
+    /// Answers the timelines' slot of the event's cycle, if it is known: a slot always names
+    /// the same cycle ([`Timelines::id_at`]), so a fold beside these views (the write model)
+    /// can find the cycle by it instead of looking its id up again.
+    pub fn apply(&mut self, env: &Envelope) -> Option<u32> {
         if env.position <= self.position {
-            return;
+            return None;
         }
         self.documents.apply(env);
         self.maturity.apply(env, &mut self.names);
-        self.timelines.apply(env, &mut self.names);
-        self.accountability.apply(env, &mut self.names);
+        let slot = self.timelines.apply(env, &mut self.names);
+        // The cycle's shared id, so that accountability need not look it up again.
+        let cycle = slot.and_then(|s| self.timelines.id_at(s));
+        self.accountability.apply(env, cycle, &mut self.names);
         self.position = env.position;
         self.recorded_at = Some(env.recorded_at);
+        slot
     }
 
     /// Folds events into fresh views that keep timeline entries.

@@ -707,8 +707,10 @@ impl Timelines {
         self.entries
     }
 
-    /// Folds one event; `names` is the interner the views share.
-    pub fn apply(&mut self, env: &Envelope, names: &mut Interner) {
+    /// Folds one event; `names` is the interner the views share. Answers the slot of the
+    /// event's cycle if the cycle is known (see [`Timelines::id_at`]), so that other folds
+    /// need not look the cycle up again.
+    pub fn apply(&mut self, env: &Envelope, names: &mut Interner) -> Option<u32> {
         match &env.event {
             Event::CycleOpened {
                 cycle,
@@ -722,8 +724,8 @@ impl Timelines {
                 ends_on,
             } => {
                 // Opening a cycle twice is refused by the command side; keep the first.
-                if self.by_id.contains_key(cycle.as_str()) {
-                    return;
+                if let Some(&slot) = self.by_id.get(cycle.as_str()) {
+                    return Some(slot);
                 }
                 let opening = Opening {
                     org: names.name(org),
@@ -743,24 +745,29 @@ impl Timelines {
                     .push(Cycle::open(id.clone(), opening, env, self.entries, names));
                 self.by_id.insert(id, slot);
                 self.by_org.entry(org).or_default().push(slot);
+                Some(slot)
             }
             Event::EventRetracted { position, reason } => {
-                self.retract(env, *position, reason, names)
+                self.retract(env, *position, reason, names);
+                None
             }
             event => {
                 // Facts of a cycle never opened are dropped: there is no timeline to put them in.
-                let Some(&slot) = event.cycle().and_then(|c| self.by_id.get(c)) else {
-                    return;
-                };
-                let Some(cycle) = self.cycles.get_mut(slot as usize) else {
-                    return;
-                };
+                let slot = *event.cycle().and_then(|c| self.by_id.get(c))?;
+                let cycle = self.cycles.get_mut(slot as usize)?;
                 cycle.apply(env, self.entries, names);
                 if crate::is_retractable(event) {
                     self.at.insert(env.position, slot);
                 }
+                Some(slot)
             }
         }
+    }
+
+    /// The id of the cycle in `slot`. A slot names the same cycle for as long as these views
+    /// live, and in a checkpoint of them (cycles are never removed, only added).
+    pub fn id_at(&self, slot: u32) -> Option<&Name> {
+        self.cycles.get(slot as usize).map(|c| &c.id)
     }
 
     fn retract(&mut self, env: &Envelope, position: u64, reason: &str, names: &mut Interner) {

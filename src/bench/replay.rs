@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use trellis_events::Log;
 use trellis_rubric::Catalog;
 
-use crate::app::App;
+use crate::app::{fold_into, App};
 use crate::command::State;
 use crate::demo::{self, DemoOptions};
 
@@ -157,9 +157,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let mut n = 0u64;
             let mut events = log.prefetched(1);
             while let Some(env) = events.next() {
-                let env = env?;
-                state.apply(env);
-                views.apply(env);
+                fold_into(&mut state, &mut views, env?);
                 n += 1;
             }
             std::hint::black_box((&state, &views));
@@ -174,8 +172,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let mut state = State::default();
             let mut views = App::new_projections();
             for env in &events {
-                state.apply(env);
-                views.apply(env);
+                fold_into(&mut state, &mut views, env);
             }
             std::hint::black_box((&state, &views));
             (events.len() as u64, started.elapsed().as_secs_f64())

@@ -15,6 +15,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use indexmap::IndexMap;
 use trellis_projections::by_id::ById;
 use trellis_projections::live::grow_exactly;
 use trellis_projections::name::{FxBuild, FxHasher, Name};
@@ -49,7 +50,13 @@ pub struct State {
     stream_index: Map<String, u32>,
     pub(crate) orgs: Map<String, Org>,
     pub(crate) people: Set<String>,
-    pub(crate) cycles: Map<String, Cycle>,
+    /// In the order they were opened; a cycle keeps its index (none is ever removed), so
+    /// `by_view_slot` can point at it.
+    pub(crate) cycles: IndexMap<String, Cycle, FxBuild>,
+    /// The views' slot of a cycle (what `Projections::apply` answers) → its index in
+    /// `cycles`, learned the first time the slot is seen; derived, so not saved.
+    #[serde(skip)]
+    by_view_slot: Vec<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -575,13 +582,24 @@ impl State {
     /// Folds one envelope of the log. Envelopes must come in log order; one at or before
     /// the last folded position is ignored.
     pub fn apply(&mut self, env: &Envelope) {
+        self.apply_beside_views(env, None);
+    }
+
+    /// [`State::apply`], given the slot the views answered for the same envelope
+    /// (`Projections::apply`), which finds its cycle without looking the id up: in a
+    /// rebuild, finding each event's cycle was two fifths of this fold.
+    pub fn apply_beside_views(&mut self, env: &Envelope, view_slot: Option<u32>) {
         if env.position <= self.position {
             return;
         }
         let kind = Kind::of(&env.event);
         // A fact of a known cycle in the cycle's own stream (nearly every event of a log):
         // the cycle is looked up once, and its stream found through it.
-        if let Some(c) = cycle_in_own_stream(&mut self.cycles, env) {
+        let at = self.cycle_in_own_stream(env, view_slot);
+        if let Some(c) = at
+            .and_then(|i| self.cycles.get_index_mut(i))
+            .map(|(_, c)| c)
+        {
             if let Some(stream) = c.stream {
                 note_version(&mut self.streams, stream, env);
                 record_slot(&mut self.slots, env.position, stream, kind);
@@ -669,6 +687,41 @@ impl State {
             kind: slot.kind,
             retracted: slot.retracted,
         })
+    }
+
+    /// The index in `cycles` of the cycle `env` is a fact of, if the cycle is known and the
+    /// event is in the cycle's own stream; through `view_slot` when given (see
+    /// [`State::apply_beside_views`]), else by the cycle's id.
+    fn cycle_in_own_stream(&mut self, env: &Envelope, view_slot: Option<u32>) -> Option<usize> {
+        let id = env.event.cycle()?;
+        if !stream::is_cycle(&env.stream, id) {
+            return None;
+        }
+        let Some(slot) = view_slot.map(|s| s as usize) else {
+            return self.cycles.get_index_of(id);
+        };
+        // Checked against the id, so that views other than the ones this state was folded
+        // beside (a slot meaning another cycle) cost a lookup, never a wrong cycle.
+        let remembered = self.by_view_slot.get(slot).map(|&at| at as usize);
+        match remembered.filter(|&at| self.cycles.get_index(at).is_some_and(|(k, _)| k == id)) {
+            Some(at) => Some(at),
+            None => {
+                let at = self.cycles.get_index_of(id)?;
+                // Slots are dense (one per cycle the views know), so this stays as small
+                // as the list of cycles; a slot beyond it is simply not remembered.
+                if slot <= self.cycles.len() {
+                    if self.by_view_slot.len() <= slot {
+                        self.by_view_slot.resize(slot + 1, u32::MAX);
+                    }
+                    if let (Some(entry), Ok(at)) =
+                        (self.by_view_slot.get_mut(slot), u32::try_from(at))
+                    {
+                        *entry = at;
+                    }
+                }
+                Some(at)
+            }
+        }
     }
 
     fn record_stream(&mut self, env: &Envelope) -> u32 {
@@ -828,18 +881,6 @@ impl State {
     }
 }
 
-/// The known cycle `env` is a fact of, when `env` is in that cycle's own stream.
-fn cycle_in_own_stream<'a>(
-    cycles: &'a mut Map<String, Cycle>,
-    env: &Envelope,
-) -> Option<&'a mut Cycle> {
-    let id = env.event.cycle()?;
-    if !stream::is_cycle(&env.stream, id) {
-        return None;
-    }
-    cycles.get_mut(id)
-}
-
 /// Brings stream `index` up to `env`'s version and gives it an owner if it has none.
 fn note_version(streams: &mut [StreamInfo], index: u32, env: &Envelope) {
     if let Some(s) = streams.get_mut(index as usize) {
@@ -912,6 +953,121 @@ mod tests {
     use super::*;
     use crate::command::testkit::{given, history, history_and, in_cycle};
     use trellis_events::stream;
+
+    /// `history()` with a second cycle `c2` beside `c1` (opened after it), and facts of
+    /// both, interleaved, as envelopes.
+    fn two_cycles() -> Vec<Envelope> {
+        let mut events = history();
+        let c1_opening = events
+            .iter()
+            .find(|(_, e)| matches!(e, Event::CycleOpened { .. }))
+            .map(|(_, e)| e.clone());
+        if let Some(Event::CycleOpened {
+            org,
+            title,
+            rubric,
+            rubric_version,
+            focus,
+            lead,
+            starts_on,
+            ends_on,
+            ..
+        }) = c1_opening
+        {
+            events.push(in_cycle(
+                "c2",
+                Event::CycleOpened {
+                    cycle: "c2".into(),
+                    org,
+                    title,
+                    rubric,
+                    rubric_version,
+                    focus,
+                    lead,
+                    starts_on,
+                    ends_on,
+                },
+            ));
+        }
+        for (cycle, goal) in [("c2", "g7"), ("c1", "g2"), ("c2", "g8")] {
+            events.push(in_cycle(
+                cycle,
+                Event::GoalSet {
+                    cycle: cycle.into(),
+                    goal: goal.into(),
+                    statement: format!("{goal} of {cycle}"),
+                    target: None,
+                    measure: None,
+                    due_on: crate::command::testkit::today(),
+                    accountable: "cy".into(),
+                    serves: None,
+                },
+            ));
+            events.push(in_cycle(
+                cycle,
+                Event::GoalMet {
+                    cycle: cycle.into(),
+                    goal: "g1".into(),
+                    evidence: "done".into(),
+                },
+            ));
+        }
+        let mut versions: std::collections::HashMap<String, u64> = Default::default();
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (stream, event))| {
+                let v = versions.entry(stream.clone()).or_default();
+                *v += 1;
+                crate::command::testkit::envelope(i as u64 + 1, stream, *v, event)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn folding_beside_the_views_ends_as_folding_alone_even_with_slots_of_other_views() {
+        let events = two_cycles();
+        let as_json = |s: &State| serde_json::to_value(s).expect("a state serializes");
+        let mut alone = State::new();
+        for env in &events {
+            alone.apply(env);
+        }
+        let mut beside = State::new();
+        let mut views = crate::app::App::new_projections();
+        let mut slots = Vec::new();
+        for env in &events {
+            let slot = views.apply(env);
+            slots.push(slot);
+            beside.apply_beside_views(env, slot);
+        }
+        // The views did answer slots, both cycles' among them, so the slot path was taken.
+        assert!(
+            slots.contains(&Some(0)) && slots.contains(&Some(1)),
+            "{slots:?}"
+        );
+        assert_eq!(as_json(&beside), as_json(&alone));
+        assert_eq!(beside.cycles["c2"].goals.len(), 2);
+        // Once the state has learned what each slot means, slots that name the other cycle
+        // (other views, which opened them in another order) are caught by the id check:
+        // each fact still goes to its own cycle.
+        let mut crossed = State::new();
+        let learned = events.len() - 4;
+        for (i, (env, slot)) in events.iter().zip(&slots).enumerate() {
+            let slot = if i < learned {
+                *slot
+            } else {
+                slot.map(|s| 1 - s.min(1))
+            };
+            crossed.apply_beside_views(env, slot);
+        }
+        assert_eq!(as_json(&crossed), as_json(&alone));
+        // A slot no views ever answered is not remembered, and changes nothing either.
+        let mut far = State::new();
+        for env in &events {
+            far.apply_beside_views(env, Some(u32::MAX));
+        }
+        assert_eq!(as_json(&far), as_json(&alone));
+    }
 
     #[test]
     fn a_slot_is_eight_bytes_so_a_million_events_cost_eight_megabytes() {
