@@ -958,37 +958,14 @@ mod tests {
     /// both, interleaved, as envelopes.
     fn two_cycles() -> Vec<Envelope> {
         let mut events = history();
-        let c1_opening = events
+        // c2 opens as c1 did, under its own id.
+        let mut opening = events
             .iter()
-            .find(|(_, e)| matches!(e, Event::CycleOpened { .. }))
-            .map(|(_, e)| e.clone());
-        if let Some(Event::CycleOpened {
-            org,
-            title,
-            rubric,
-            rubric_version,
-            focus,
-            lead,
-            starts_on,
-            ends_on,
-            ..
-        }) = c1_opening
-        {
-            events.push(in_cycle(
-                "c2",
-                Event::CycleOpened {
-                    cycle: "c2".into(),
-                    org,
-                    title,
-                    rubric,
-                    rubric_version,
-                    focus,
-                    lead,
-                    starts_on,
-                    ends_on,
-                },
-            ));
+            .find_map(|(_, e)| matches!(e, Event::CycleOpened { .. }).then(|| e.clone()));
+        if let Some(Event::CycleOpened { cycle, .. }) = &mut opening {
+            *cycle = "c2".into();
         }
+        events.extend(opening.map(|e| in_cycle("c2", e)));
         for (cycle, goal) in [("c2", "g7"), ("c1", "g2"), ("c2", "g8")] {
             events.push(in_cycle(
                 cycle,
@@ -1012,16 +989,7 @@ mod tests {
                 },
             ));
         }
-        let mut versions: std::collections::HashMap<String, u64> = Default::default();
-        events
-            .into_iter()
-            .enumerate()
-            .map(|(i, (stream, event))| {
-                let v = versions.entry(stream.clone()).or_default();
-                *v += 1;
-                crate::command::testkit::envelope(i as u64 + 1, stream, *v, event)
-            })
-            .collect()
+        crate::command::testkit::envelopes(events)
     }
 
     #[test]

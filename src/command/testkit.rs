@@ -66,14 +66,25 @@ pub(crate) fn envelope(
 
 /// The state after these facts, appended in order from position 1.
 pub(crate) fn given(events: Vec<(String, Event)>) -> State {
-    let mut versions: HashMap<String, u64> = HashMap::new();
     let mut state = State::new();
-    for (i, (stream, event)) in events.into_iter().enumerate() {
-        let v = versions.entry(stream.clone()).or_default();
-        *v += 1;
-        state.apply(&envelope(i as u64 + 1, stream, *v, event));
+    for env in envelopes(events) {
+        state.apply(&env);
     }
     state
+}
+
+/// `events` as the log would hold them: positions from 1, each stream's versions from 1.
+pub(crate) fn envelopes(events: Vec<(String, Event)>) -> Vec<Envelope> {
+    let mut versions: HashMap<String, u64> = HashMap::new();
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, (stream, event))| {
+            let v = versions.entry(stream.clone()).or_default();
+            *v += 1;
+            envelope(i as u64 + 1, stream, *v, event)
+        })
+        .collect()
 }
 
 /// Appends a decision's events to the state as the log would.
