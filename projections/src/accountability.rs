@@ -22,7 +22,7 @@ use crate::timeline::Timelines;
 pub const DUE_SOON_DAYS: u64 = 14;
 
 /// A goal or milestone of a cycle.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ItemKey {
     pub cycle: Name,
     pub item: Item,
