@@ -852,7 +852,8 @@ impl Events {
     /// begins after `next`). A malformed tail reads as one empty record, which fails to
     /// decode where it is used.
     fn load(&mut self, first: u64, value: sled::IVec) {
-        let value = Segment::of(value);
+        let previous = std::mem::replace(&mut self.value, Segment::Stored(sled::IVec::default()));
+        let value = Segment::reusing(value, previous);
         self.spans.clear();
         for span in segment::spans(&value) {
             match span {
@@ -977,9 +978,19 @@ enum Segment {
 
 impl Segment {
     fn of(value: sled::IVec) -> Segment {
-        match segment::expand(&value) {
-            Ok(std::borrow::Cow::Borrowed(_)) => Segment::Stored(value),
-            Ok(std::borrow::Cow::Owned(records)) => Segment::Expanded(Arc::new(records)),
+        Segment::reusing(value, Segment::Stored(sled::IVec::default()))
+    }
+
+    /// [`Segment::of`], expanding into the buffer of `previous` when no record read from it
+    /// is held any more (a walk decodes each record before it reads the next segment).
+    fn reusing(value: sled::IVec, previous: Segment) -> Segment {
+        let mut records = match previous {
+            Segment::Expanded(shared) => Arc::try_unwrap(shared).unwrap_or_default(),
+            Segment::Stored(_) => Vec::new(),
+        };
+        match segment::expand_into(&value, &mut records) {
+            Ok(false) => Segment::Stored(value),
+            Ok(true) => Segment::Expanded(Arc::new(records)),
             Err(_) => Segment::Stored(sled::IVec::from(&u32::MAX.to_le_bytes()[..])),
         }
     }

@@ -20,9 +20,13 @@ const MAX_EXPANDED: usize = 1 << 20;
 /// their field names and ids, so this shrinks what sled stores, reads and keeps in memory
 /// several times over.
 pub fn compress(records: &[u8]) -> Vec<u8> {
-    let mut out = COMPRESSED.to_vec();
-    out.extend_from_slice(&lz4_flex::compress_prepend_size(records));
-    out
+    // The block with its expanded size before it, as LZ4 (`lz4`, the reference C library,
+    // whose decoder is about a fifth faster than the pure-Rust one measured beside it).
+    match lz4::block::compress(records, None, true) {
+        Ok(packed) => [&COMPRESSED[..], &packed].concat(),
+        // Only an input over 2 GiB is refused; the records then stay as they are.
+        Err(_) => records.to_vec(),
+    }
 }
 
 /// How many bytes of records a stored value holds (what it expands to, if compressed).
@@ -37,8 +41,19 @@ pub fn expanded_len(value: &[u8]) -> usize {
 
 /// The records of a stored value: the value itself, or what a compressed one expands to.
 pub fn expand(value: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Malformed> {
+    let mut out = Vec::new();
+    Ok(match expand_into(value, &mut out)? {
+        true => std::borrow::Cow::Owned(out),
+        false => std::borrow::Cow::Borrowed(value),
+    })
+}
+
+/// Expands a compressed value into `out`, replacing what it held and reusing its memory (a
+/// walk expands one segment after another into the same buffer); answers `false`, leaving
+/// `out` alone, for a value that is not compressed.
+pub fn expand_into(value: &[u8], out: &mut Vec<u8>) -> Result<bool, Malformed> {
     let Some(packed) = value.strip_prefix(&COMPRESSED) else {
-        return Ok(std::borrow::Cow::Borrowed(value));
+        return Ok(false);
     };
     let claimed = packed
         .first_chunk::<4>()
@@ -47,9 +62,11 @@ pub fn expand(value: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Malformed> {
     if claimed > MAX_EXPANDED {
         return Err(Malformed);
     }
-    lz4_flex::decompress_size_prepended(packed)
-        .map(std::borrow::Cow::Owned)
-        .map_err(|_| Malformed)
+    // The decoder writes into initialised memory: only what the buffer grows by is zeroed.
+    out.resize(claimed, 0);
+    let expanded = lz4::block::decompress_to_buffer(packed, None, out).map_err(|_| Malformed)?;
+    out.truncate(expanded);
+    Ok(true)
 }
 
 /// Packs records into one value.
@@ -153,6 +170,24 @@ mod tests {
             spoiled[at] ^= 0x40;
             let _ = expand(&spoiled);
         }
+    }
+
+    #[test]
+    fn expanding_into_a_used_buffer_gives_exactly_the_records() {
+        let long = encode([&[7u8; 3000][..], b"tail"]);
+        let short = encode([&b"one"[..], b"two"]);
+        let mut buffer = Vec::new();
+        for plain in [&long, &short, &long, &short] {
+            assert_eq!(expand_into(&compress(plain), &mut buffer), Ok(true));
+            assert_eq!(&buffer, plain);
+        }
+        // A value that is not compressed leaves the buffer alone.
+        assert_eq!(expand_into(&short, &mut buffer), Ok(false));
+        assert_eq!(&buffer, &short);
+        assert_eq!(
+            expand_into(&compress(&long)[..9], &mut buffer),
+            Err(Malformed)
+        );
     }
 
     #[test]
