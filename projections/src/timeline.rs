@@ -691,6 +691,25 @@ pub struct Timelines {
     by_org: BTreeMap<Name, Vec<u32>>,
     /// Position of each retractable fact → its cycle.
     at: PosIndex<u32>,
+    /// The slot of the cycle the last event belonged to.
+    #[serde(skip)]
+    last: LastCycle,
+}
+
+/// The id and slot of the cycle found last: nearly half of a log's events follow another
+/// event of their own cycle, and those need not hash its id. The id is a copy of its own,
+/// so that checking it reads nothing cold. Derived data: neither serialized nor part of
+/// equality.
+#[derive(Clone, Debug, Default)]
+struct LastCycle {
+    id: String,
+    slot: Option<u32>,
+}
+
+impl PartialEq for LastCycle {
+    fn eq(&self, _: &LastCycle) -> bool {
+        true
+    }
 }
 
 impl Timelines {
@@ -705,6 +724,12 @@ impl Timelines {
     /// Whether cycles keep their timeline entries.
     pub fn entries(&self) -> Entries {
         self.entries
+    }
+
+    /// Makes room for the facts of `events` more events, so that a rebuild grows its index
+    /// of retractable facts once instead of copying it at every doubling.
+    pub fn reserve(&mut self, events: usize) {
+        self.at.reserve(events);
     }
 
     /// Folds one event; `names` is the interner the views share. Answers the slot of the
@@ -753,7 +778,7 @@ impl Timelines {
             }
             event => {
                 // Facts of a cycle never opened are dropped: there is no timeline to put them in.
-                let slot = *event.cycle().and_then(|c| self.by_id.get(c))?;
+                let slot = self.slot_of(event.cycle()?)?;
                 let cycle = self.cycles.get_mut(slot as usize)?;
                 cycle.apply(env, self.entries, names);
                 if crate::is_retractable(event) {
@@ -762,6 +787,17 @@ impl Timelines {
                 Some(slot)
             }
         }
+    }
+
+    /// The slot of the cycle `id`, if it was opened.
+    fn slot_of(&mut self, id: &str) -> Option<u32> {
+        if let Some(slot) = self.last.slot.filter(|_| self.last.id == id) {
+            return Some(slot);
+        }
+        let slot = *self.by_id.get(id)?;
+        id.clone_into(&mut self.last.id);
+        self.last.slot = Some(slot);
+        Some(slot)
     }
 
     /// The id of the cycle in `slot`. A slot names the same cycle for as long as these views
