@@ -68,6 +68,14 @@ pub fn fold_into(state: &mut State, views: &mut Projections, env: &Envelope) {
     state.apply_beside_views(env, slot);
 }
 
+/// Makes room in the write model and the views for `events` more events, before a fold of
+/// that many (their per-event indexes then grow once, not at each doubling).
+pub fn reserve_for(state: &mut State, views: &mut Projections, events: u64) {
+    let events = usize::try_from(events).unwrap_or(usize::MAX);
+    state.reserve(events);
+    views.reserve(events);
+}
+
 /// A start-up that folds at least this many events writes a new checkpoint.
 const CHECKPOINT_AFTER: u64 = 50_000;
 
@@ -119,6 +127,7 @@ impl App {
         let head = self.log.head_position();
         let behind = head.saturating_sub(self.position);
         let progress = Progress::new("catching up", behind, behind > 200_000);
+        reserve_for(&mut self.state, &mut self.projections, behind);
         let mut n = 0;
         let mut events = self.log.prefetched(self.position + 1);
         while let Some(env) = events.next() {

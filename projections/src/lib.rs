@@ -206,6 +206,12 @@ impl Projections {
         self.timelines.entries()
     }
 
+    /// Makes room for `events` more events in the views' per-event indexes: a rebuild that
+    /// knows how many it will fold grows them once instead of copying them as they double.
+    pub fn reserve(&mut self, events: usize) {
+        self.timelines.reserve(events);
+    }
+
     /// Folds one event into every view.
     ///
     /// An envelope at or below [`Projections::position`] was folded already (positions grow

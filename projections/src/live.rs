@@ -149,6 +149,11 @@ impl<L> Default for PosIndex<L> {
 }
 
 impl<L> PosIndex<L> {
+    /// Makes room for `more` entries at once, if memory allows (else it grows as it goes).
+    pub fn reserve(&mut self, more: usize) {
+        let _ = self.0.try_reserve(more);
+    }
+
     pub fn insert(&mut self, position: u64, at: L) {
         match self.0.last() {
             Some((last, _)) if *last >= position => {

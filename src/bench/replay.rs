@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use trellis_events::Log;
 use trellis_rubric::Catalog;
 
-use crate::app::{fold_into, App};
+use crate::app::{fold_into, reserve_for, App};
 use crate::command::State;
 use crate::demo::{self, DemoOptions};
 
@@ -154,6 +154,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let log = Log::open(data)?;
             let mut state = State::default();
             let mut views = App::new_projections();
+            reserve_for(&mut state, &mut views, log.head_position());
             let mut n = 0u64;
             let mut events = log.prefetched(1);
             while let Some(env) = events.next() {
@@ -171,6 +172,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let started = Instant::now();
             let mut state = State::default();
             let mut views = App::new_projections();
+            reserve_for(&mut state, &mut views, events.len() as u64);
             for env in &events {
                 fold_into(&mut state, &mut views, env);
             }

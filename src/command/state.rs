@@ -616,6 +616,13 @@ impl State {
         self.fold(env, stream);
     }
 
+    /// Makes room for `events` more positions, so that a rebuild grows its per-position
+    /// slots once instead of copying them as they double.
+    pub fn reserve(&mut self, events: usize) {
+        // If memory does not allow it, the slots grow as they go.
+        let _ = self.slots.try_reserve(events);
+    }
+
     /// The last log position folded (0 before the first).
     pub fn position(&self) -> u64 {
         self.position
