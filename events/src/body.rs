@@ -31,7 +31,7 @@ pub(crate) fn read(body: &str) -> Option<Body<'_, &str>> {
     c.key("{\"position\":")?;
     let position = c.number()?;
     c.key(",\"id\":")?;
-    let id = Ulid::from_string(c.plain_str()?).ok()?;
+    let id = Ulid::from_string(c.sized_str::<26>()?).ok()?;
     c.key(",\"stream\":")?;
     let stream = c.plain_str()?;
     c.key(",\"stream_version\":")?;
@@ -41,11 +41,11 @@ pub(crate) fn read(body: &str) -> Option<Body<'_, &str>> {
     c.key(",\"recorded_at\":")?;
     let recorded_at = parse_utc(c.plain_str()?)?;
     c.key(",\"occurred_on\":")?;
-    let occurred_on = parse_date(c.plain_str()?)?;
+    let occurred_on = parse_date(c.sized_str::<10>()?)?;
     c.key(",\"schema\":")?;
     let schema = u32::try_from(c.number()?).ok()?;
     c.key(",\"prev_hash\":")?;
-    let prev_hash = Hash::from_hex(c.plain_str()?)?;
+    let prev_hash = Hash::from_hex(c.sized_str::<64>()?)?;
     c.key(",\"kind\":")?;
     let kind = c.plain_str()?;
     c.key(",\"event\":")?;
@@ -479,6 +479,27 @@ impl<'a> Cursor<'a> {
     }
 
     /// A string with nothing to unescape (one with an escape is left to `escaped_str`).
+    /// A plain string that should be `N` bytes long (an id, a day, a hash): checked where its
+    /// closing quote should be, in one pass over a known length, instead of searched for;
+    /// any other string is read by [`Cursor::plain_str`].
+    fn sized_str<const N: usize>(&mut self) -> Option<&'a str> {
+        let sized = self.rest().get(..N + 2).and_then(|q| {
+            let (open, rest) = q.split_first()?;
+            let (close, inner) = rest.split_last()?;
+            let special = inner
+                .iter()
+                .fold(false, |f, &b| f | (b == b'"') | (b == b'\\'));
+            (*open == b'"' && *close == b'"' && !special).then_some(())
+        });
+        if sized.is_none() {
+            return self.plain_str();
+        }
+        // Both ends are ASCII quotes, so these are char boundaries of a valid str.
+        let s = self.s.get(self.at + 1..self.at + 1 + N)?;
+        self.at += N + 2;
+        Some(s)
+    }
+
     fn plain_str(&mut self) -> Option<&'a str> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
@@ -506,6 +527,23 @@ mod tests {
         "0b1d2dface67e62abec644982e96f855091bfd7591c03bc50645f605d5bd62b1",
         r#"","kind":"goal_met","event":{"type":"goal_met","data":{"goal":"g1"}}}"#
     );
+
+    #[test]
+    fn a_sized_string_is_checked_where_it_should_end_and_any_other_is_searched() {
+        fn read(s: &str) -> (Option<&str>, usize) {
+            let mut c = Cursor { s, at: 0 };
+            (c.sized_str::<3>(), c.at)
+        }
+        assert_eq!(read(r#""abc","#), (Some("abc"), 5));
+        // Another length, found by its closing quote instead.
+        assert_eq!(read(r#""ab","#), (Some("ab"), 4));
+        assert_eq!(read(r#""abcd","#), (Some("abcd"), 6));
+        // A quote or backslash inside is never part of a sized string.
+        assert_eq!(read(r#""a"c","#), (Some("a"), 3));
+        assert_eq!(read(r#""a\"","#), (None, 0));
+        assert_eq!(read(r#""ab"#), (None, 0));
+        assert_eq!(read("abc"), (None, 0));
+    }
 
     #[test]
     fn the_written_shape_is_read_field_by_field() {
