@@ -253,7 +253,9 @@ pub fn decode_stored_into(stored: &[u8], into: &mut Envelope) -> Result<(), Deco
     let (hash, body) = split_stored(stored)?;
     let body = text(body)?;
     if let Some(f) = crate::body::read(body) {
-        if let Some(event) = payload(&f) {
+        // The payload goes straight into place (an event is moved once, not through each
+        // answer on its way); anything that does not fit leaves `into` to serde below.
+        if payload_into(&f, &mut into.event) {
             into.position = f.position;
             into.id = f.id;
             f.stream.clone_into(&mut into.stream);
@@ -264,7 +266,6 @@ pub fn decode_stored_into(stored: &[u8], into: &mut Envelope) -> Result<(), Deco
             into.schema = f.schema;
             into.prev_hash = f.prev_hash;
             into.hash = hash;
-            into.event = event;
             return Ok(());
         }
     }
@@ -290,7 +291,29 @@ fn payload(f: &Body<'_, &str>) -> Option<Event> {
         Some(event) => event,
         None => serde_json::from_str::<Event>(f.event).ok()?,
     };
-    (f.schema == event.schema() && f.kind == event.kind()).then_some(event)
+    fits(f, &event).then_some(event)
+}
+
+/// [`payload`] written into `into`, answering whether it was; `into` is left as it was
+/// when not.
+fn payload_into(f: &Body<'_, &str>, into: &mut Event) -> bool {
+    let event = match crate::body::read_event(f.event) {
+        Some(event) => event,
+        None => match serde_json::from_str::<Event>(f.event) {
+            Ok(event) => event,
+            Err(_) => return false,
+        },
+    };
+    let fits = fits(f, &event);
+    if fits {
+        *into = event;
+    }
+    fits
+}
+
+/// Whether a payload is under today's schema and of the kind its envelope says.
+fn fits(f: &Body<'_, &str>, event: &Event) -> bool {
+    f.schema == event.schema() && f.kind == event.kind()
 }
 
 /// Decodes a body through serde alone: any shape of JSON, and old payload schemas.
