@@ -32,11 +32,12 @@ pub struct ItemKey {
 pub struct Accountability {
     /// Person → every item they were ever named for: accountable when set or planned, by a
     /// reassignment, or in a RACI role. A superset on purpose: queries check each item's live
-    /// state, so a retraction needs no bookkeeping here. A set, because a person is named
-    /// for up to hundreds of items: a sorted list's binary search, comparing ids and then
-    /// cycle ids through their pointers, and its inserts in the middle, were a quarter of the
-    /// views' fold. Queries sort what they show.
-    by_person: FxHashMap<Name, FxHashSet<ItemKey>>,
+    /// state, so a retraction needs no bookkeeping here. In the order they were named, and
+    /// an item may be listed more than once: a naming is a push. A sorted list (a binary
+    /// search and an insert in the middle) was a quarter of the views' fold, and a set (a
+    /// hash of each key and a probe of a table as large as all of a person's items) still
+    /// an eighth; queries drop the repeats and sort what they show.
+    by_person: FxHashMap<Name, Vec<ItemKey>>,
 }
 
 impl Accountability {
@@ -75,12 +76,11 @@ impl Accountability {
             item,
         };
         match self.by_person.get_mut(person.as_str()) {
-            Some(items) => {
-                items.insert(key);
-            }
+            // Namings of one item often follow each other (its RACI assignments): listed once.
+            Some(items) if items.last() == Some(&key) => {}
+            Some(items) => items.push(key),
             None => {
-                self.by_person
-                    .insert(names.name(person), FxHashSet::from_iter([key]));
+                self.by_person.insert(names.name(person), vec![key]);
             }
         }
     }
@@ -95,7 +95,9 @@ impl Accountability {
     ) -> PersonView {
         let mut open = Vec::new();
         let mut raci = Vec::new();
-        for key in self.by_person.get(person).into_iter().flatten() {
+        let mut seen = FxHashSet::default();
+        let named = self.by_person.get(person).into_iter().flatten();
+        for key in named.filter(|key| seen.insert(*key)) {
             let Some(cycle) = timelines.cycle(&key.cycle) else {
                 continue;
             };
@@ -262,7 +264,7 @@ pub struct ReassignmentView {
 mod tests {
     use super::*;
     use crate::testkit::{date, Log};
-    use trellis_events::ItemRef;
+    use trellis_events::{ItemRef, RaciRole};
 
     fn ids(items: &[ItemView]) -> Vec<String> {
         items.iter().map(|i| i.item.id().to_string()).collect()
@@ -303,6 +305,36 @@ mod tests {
         assert_eq!(ids(&view.open), ["m1", "m2", "m3", "g1"]);
         assert_eq!(ids(&view.overdue), ["m1"]);
         assert_eq!(ids(&view.due_soon), ["m2"]);
+    }
+
+    /// The index lists a person's namings as they come, an item again when other namings
+    /// came between; what the person sees lists each item and each role once.
+    #[test]
+    fn given_an_item_named_again_after_others_it_is_shown_once() {
+        let mut log = anns_cycle();
+        let g1 = || ItemRef::Goal("g1".into());
+        let m2 = || ItemRef::Milestone("m2".into());
+        log.raci("c1", g1(), RaciRole::Consulted, "ann");
+        log.raci("c1", m2(), RaciRole::Informed, "ann");
+        log.raci("c1", g1(), RaciRole::Consulted, "ann");
+        log.raci("c1", g1(), RaciRole::Informed, "ann");
+        log.reassign("c1", m2(), "ann", "ann", "still hers");
+        let view = log.fold().person_view("ann", date(2024, 10, 1));
+
+        assert_eq!(ids(&view.open), ["m1", "m2", "m3", "g1"]);
+        let raci: Vec<_> = view
+            .raci
+            .iter()
+            .map(|r| (r.item.item.id().to_string(), r.role))
+            .collect();
+        assert_eq!(
+            raci,
+            [
+                ("g1".to_string(), RaciRole::Consulted),
+                ("m2".to_string(), RaciRole::Informed),
+                ("g1".to_string(), RaciRole::Informed),
+            ]
+        );
     }
 
     #[test]
