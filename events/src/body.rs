@@ -281,6 +281,7 @@ impl<'a> Cursor<'a> {
         self.s.as_bytes().get(self.at..).unwrap_or_default()
     }
 
+    #[inline(always)]
     fn key(&mut self, literal: &str) -> Option<()> {
         self.rest().starts_with(literal.as_bytes()).then(|| {
             self.at += literal.len();
@@ -288,12 +289,14 @@ impl<'a> Cursor<'a> {
     }
 
     /// Past `literal`, for reading the value after it.
+    #[inline(always)]
     fn then(&mut self, literal: &str) -> Option<&mut Self> {
         self.key(literal)?;
         Some(self)
     }
 
     /// The string after `literal`, owned.
+    #[inline(always)]
     fn string(&mut self, literal: &str) -> Option<String> {
         self.then(literal)?.owned_str()
     }
