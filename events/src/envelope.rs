@@ -287,28 +287,24 @@ fn text(body: &[u8]) -> Result<&str, DecodeError> {
 /// The payload of a body whose envelope fields were read, if it is under today's schema
 /// and of the kind the envelope says; `None` for serde to read the whole body.
 fn payload(f: &Body<'_, &str>) -> Option<Event> {
-    let event = match crate::body::read_event(f.event) {
-        Some(event) => event,
-        None => serde_json::from_str::<Event>(f.event).ok()?,
-    };
-    fits(f, &event).then_some(event)
+    any_payload(f).filter(|event| fits(f, event))
 }
 
 /// [`payload`] written into `into`, answering whether it was; `into` is left as it was
 /// when not.
 fn payload_into(f: &Body<'_, &str>, into: &mut Event) -> bool {
-    let event = match crate::body::read_event(f.event) {
-        Some(event) => event,
-        None => match serde_json::from_str::<Event>(f.event) {
-            Ok(event) => event,
-            Err(_) => return false,
-        },
-    };
-    let fits = fits(f, &event);
-    if fits {
-        *into = event;
+    match any_payload(f) {
+        Some(event) if fits(f, &event) => {
+            *into = event;
+            true
+        }
+        _ => false,
     }
-    fits
+}
+
+/// The payload, by the hand reader if it has the written shape, else by serde.
+fn any_payload(f: &Body<'_, &str>) -> Option<Event> {
+    crate::body::read_event(f.event).or_else(|| serde_json::from_str(f.event).ok())
 }
 
 /// Whether a payload is under today's schema and of the kind its envelope says.
