@@ -15,6 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use trellis_events::{AdjustmentKind, Envelope, Event, Phase, RaciRole};
 
+use crate::by_id::LastFound;
 use crate::cycle::{Cycle, GoalVersion, Item, Opening};
 use crate::live::{PosIndex, Stamp};
 use crate::name::{FxHashMap, Interner, Name};
@@ -693,23 +694,7 @@ pub struct Timelines {
     at: PosIndex<u32>,
     /// The slot of the cycle the last event belonged to.
     #[serde(skip)]
-    last: LastCycle,
-}
-
-/// The id and slot of the cycle found last: nearly half of a log's events follow another
-/// event of their own cycle, and those need not hash its id. The id is a copy of its own,
-/// so that checking it reads nothing cold. Derived data: neither serialized nor part of
-/// equality.
-#[derive(Clone, Debug, Default)]
-struct LastCycle {
-    id: String,
-    slot: Option<u32>,
-}
-
-impl PartialEq for LastCycle {
-    fn eq(&self, _: &LastCycle) -> bool {
-        true
-    }
+    last: LastFound,
 }
 
 impl Timelines {
@@ -791,12 +776,11 @@ impl Timelines {
 
     /// The slot of the cycle `id`, if it was opened.
     fn slot_of(&mut self, id: &str) -> Option<u32> {
-        if let Some(slot) = self.last.slot.filter(|_| self.last.id == id) {
+        if let Some(slot) = self.last.get(id) {
             return Some(slot);
         }
         let slot = *self.by_id.get(id)?;
-        id.clone_into(&mut self.last.id);
-        self.last.slot = Some(slot);
+        self.last.set(id, slot);
         Some(slot)
     }
 

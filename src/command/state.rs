@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use indexmap::IndexMap;
-use trellis_projections::by_id::ById;
+use trellis_projections::by_id::{ById, LastFound};
 use trellis_projections::live::grow_exactly;
 use trellis_projections::name::{FxBuild, FxHasher, Name};
 
@@ -57,11 +57,9 @@ pub struct State {
     /// `cycles`, learned the first time the slot is seen; derived, so not saved.
     #[serde(skip)]
     by_view_slot: Vec<u32>,
-    /// The id (a copy of its own, so that checking it reads nothing cold) and index of the
-    /// cycle the last event was of: nearly half of a log's events follow one of their own
-    /// cycle. Derived, so not saved.
+    /// The cycle the last event was of, and its index. Derived, so not saved.
     #[serde(skip)]
-    last_cycle: (String, Option<u32>),
+    last_cycle: LastFound,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -709,14 +707,13 @@ impl State {
         if !stream::is_cycle(&env.stream, id) {
             return None;
         }
-        if let Some(at) = self.last_cycle.1.filter(|_| self.last_cycle.0 == id) {
+        if let Some(at) = self.last_cycle.get(id) {
             return Some(at as usize);
         }
         let at = self.cycle_by_view_slot(id, view_slot)?;
         // Indexes of cycles never change (none is ever removed).
         if let Ok(at) = u32::try_from(at) {
-            id.clone_into(&mut self.last_cycle.0);
-            self.last_cycle.1 = Some(at);
+            self.last_cycle.set(id, at);
         }
         Some(at)
     }
