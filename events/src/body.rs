@@ -481,7 +481,6 @@ impl<'a> Cursor<'a> {
         Some(n)
     }
 
-    /// A string with nothing to unescape (one with an escape is left to `escaped_str`).
     /// A plain string that should be `N` bytes long (an id, a day, a hash): checked where its
     /// closing quote should be, in one pass over a known length, instead of searched for;
     /// any other string is read by [`Cursor::plain_str`].
@@ -503,6 +502,7 @@ impl<'a> Cursor<'a> {
         Some(s)
     }
 
+    /// A string with nothing to unescape (one with an escape is left to `escaped_str`).
     fn plain_str(&mut self) -> Option<&'a str> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
