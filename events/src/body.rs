@@ -16,6 +16,7 @@
 //! unescaped by serde_json alone, and the rest of the payload stays here. Any payload not in
 //! the written shape goes to serde.
 
+use chrono::NaiveDate;
 use ulid::Ulid;
 
 use crate::date::{parse_date, parse_utc};
@@ -109,7 +110,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             goal: c.string(",\"goal\":")?,
             milestone: c.string(",\"milestone\":")?,
             title: c.string(",\"title\":")?,
-            due_on: parse_date(c.then(",\"due_on\":")?.plain_str()?)?,
+            due_on: c.date(",\"due_on\":")?,
             accountable: c.string(",\"accountable\":")?,
             measure: c.string(",\"measure\":")?,
         },
@@ -129,7 +130,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             statement: c.string(",\"statement\":")?,
             target: c.then(",\"target\":")?.optional(Cursor::target)?,
             measure: c.then(",\"measure\":")?.optional(Cursor::measure)?,
-            due_on: parse_date(c.then(",\"due_on\":")?.plain_str()?)?,
+            due_on: c.date(",\"due_on\":")?,
             accountable: c.string(",\"accountable\":")?,
             serves: c.optional_string(",\"serves\":")?,
         },
@@ -139,7 +140,7 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             statement: c.string(",\"statement\":")?,
             target: c.then(",\"target\":")?.optional(Cursor::target)?,
             measure: c.then(",\"measure\":")?.optional(Cursor::measure)?,
-            due_on: parse_date(c.then(",\"due_on\":")?.plain_str()?)?,
+            due_on: c.date(",\"due_on\":")?,
             serves: c.optional_string(",\"serves\":")?,
             reason: c.string(",\"reason\":")?,
         },
@@ -212,8 +213,8 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
             rubric_version: u32::try_from(c.then(",\"rubric_version\":")?.number()?).ok()?,
             focus: c.then(",\"focus\":")?.strings()?,
             lead: c.string(",\"lead\":")?,
-            starts_on: parse_date(c.then(",\"starts_on\":")?.plain_str()?)?,
-            ends_on: parse_date(c.then(",\"ends_on\":")?.plain_str()?)?,
+            starts_on: c.date(",\"starts_on\":")?,
+            ends_on: c.date(",\"ends_on\":")?,
         },
         "cycle_phase_changed" => Event::CyclePhaseChanged {
             cycle: c.string("\"cycle\":")?,
@@ -228,8 +229,8 @@ pub(crate) fn read_event(payload: &str) -> Option<Event> {
         "milestone_rescheduled" => Event::MilestoneRescheduled {
             cycle: c.string("\"cycle\":")?,
             milestone: c.string(",\"milestone\":")?,
-            from: parse_date(c.then(",\"from\":")?.plain_str()?)?,
-            to: parse_date(c.then(",\"to\":")?.plain_str()?)?,
+            from: c.date(",\"from\":")?,
+            to: c.date(",\"to\":")?,
             reason: c.string(",\"reason\":")?,
         },
         "adjustment_logged" => Event::AdjustmentLogged {
@@ -293,6 +294,12 @@ impl<'a> Cursor<'a> {
     fn then(&mut self, literal: &str) -> Option<&mut Self> {
         self.key(literal)?;
         Some(self)
+    }
+
+    /// The day after `literal` (`YYYY-MM-DD`).
+    #[inline(always)]
+    fn date(&mut self, literal: &str) -> Option<NaiveDate> {
+        parse_date(self.then(literal)?.sized_str::<10>()?)
     }
 
     /// The string after `literal`, owned.
