@@ -12,7 +12,9 @@
 //! busy cores of this machine slow each other. The bench measures that in the same run
 //! ([`ChildMode::Spin`]: a fixed amount of hashing, alone and then in two processes at
 //! once) and prints the ratio. Beside the rebuild it prints how long each of its two threads
-//! was on a core (from /proc), which says which half kept the other waiting.
+//! was on a core (from /proc), which says which half kept the other waiting, and the same
+//! rebuild on one thread (reading, decoding and folding in turn, [`ChildMode::Serial`]), so
+//! that the speed-up its second thread brings is measured in the same run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +24,7 @@ use anyhow::Context as _;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use trellis_events::Log;
+use trellis_projections::Projections;
 use trellis_rubric::Catalog;
 
 use crate::app::{fold_into, reserve_for, App};
@@ -94,6 +97,8 @@ pub struct ReplayBenchReport {
     pub events: u64,
     pub raw: Runs,
     pub rebuild: Runs,
+    /// The rebuild's reading and fold in turn on one thread.
+    pub serial: Runs,
     /// The rebuild's fold alone, on events decoded beforehand.
     pub fold: Runs,
     pub startup: Runs,
@@ -117,6 +122,9 @@ pub enum ChildMode {
     Rebuild,
     /// Open the data directory as the app does: load the checkpoint and catch up.
     Startup,
+    /// Read, decode and fold every event on one thread, in turn: the rebuild without its
+    /// second thread (the "scan + decode + fold" figure the targets were set against).
+    Serial,
     /// Decode every event into memory first, then time only the fold that `rebuild` does:
     /// what the folding thread alone could sustain, whatever the reader costs.
     Fold,
@@ -152,9 +160,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
         }
         ChildMode::Rebuild => {
             let log = Log::open(data)?;
-            let mut state = State::default();
-            let mut views = App::new_projections();
-            reserve_for(&mut state, &mut views, log.head_position());
+            let (mut state, mut views) = empty_views(log.head_position());
             let mut n = 0u64;
             let mut events = log.prefetched(1);
             while let Some(env) = events.next() {
@@ -167,12 +173,21 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             threads = thread_times();
             (n, secs)
         }
+        ChildMode::Serial => {
+            let log = Log::open(data)?;
+            let (mut state, mut views) = empty_views(log.head_position());
+            let mut n = 0u64;
+            for env in log.iter(1) {
+                fold_into(&mut state, &mut views, &env?);
+                n += 1;
+            }
+            std::hint::black_box((&state, &views));
+            (n, since())
+        }
         ChildMode::Fold => {
             let events = Log::open(data)?.iter(1).collect::<Result<Vec<_>, _>>()?;
             let started = Instant::now();
-            let mut state = State::default();
-            let mut views = App::new_projections();
-            reserve_for(&mut state, &mut views, events.len() as u64);
+            let (mut state, mut views) = empty_views(events.len() as u64);
             for env in &events {
                 fold_into(&mut state, &mut views, env);
             }
@@ -191,6 +206,15 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
         peak_rss_mib: peak_rss_mib(),
         threads,
     })
+}
+
+/// The write model and the views a rebuild folds into, with room made for `events` events,
+/// as the app's catch-up makes it.
+fn empty_views(events: u64) -> (State, Projections) {
+    let mut state = State::default();
+    let mut views = App::new_projections();
+    reserve_for(&mut state, &mut views, events);
+    (state, views)
 }
 
 /// The time on a core of this process's main thread and of its log-reading thread, from
@@ -317,6 +341,10 @@ pub fn run(opts: &ReplayBenchOpts) -> anyhow::Result<ReplayBenchReport> {
     let raw = runs(&data, "raw")?;
     eprintln!("rebuild of all projections (fresh process, {RUNS} runs) …");
     let rebuild = runs(&data, "rebuild")?;
+    eprintln!(
+        "the same on one thread: read, decode and fold in turn (fresh process, {RUNS} runs) …"
+    );
+    let serial = runs(&data, "serial")?;
     eprintln!("the same fold alone, on events decoded beforehand (fresh process, {RUNS} runs) …");
     let fold = runs(&data, "fold")?;
     eprintln!("two busy cores: hashing alone, then two at once …");
@@ -339,6 +367,7 @@ pub fn run(opts: &ReplayBenchOpts) -> anyhow::Result<ReplayBenchReport> {
         events: opts.events,
         raw,
         rebuild,
+        serial,
         fold,
         startup,
         two_core_pace,
@@ -384,6 +413,7 @@ impl std::fmt::Display for ReplayBenchReport {
         let raw = rate(&self.raw);
         let rebuild = rate(&self.rebuild);
         let fold = rate(&self.fold);
+        let serial = rate(&self.serial);
         let mark = |ok: bool| if ok { "PASS" } else { "MISS" };
         writeln!(
             f,
@@ -422,6 +452,21 @@ impl std::fmt::Display for ReplayBenchReport {
                 writeln!(f, "{label:<44} {on_core:>12.3} s {:>9.0}%", share(on_core))?;
             }
         }
+        writeln!(
+            f,
+            "{:<44} {:>10.0} ev/s {:>9.2}x  {:<16} {:.0} ev/s",
+            "  the same on one thread (read, decode, fold)",
+            serial,
+            serial / raw.max(1e-9),
+            "",
+            slowest(&self.serial)
+        )?;
+        writeln!(
+            f,
+            "{:<44} {:>14.2}",
+            "  speed-up of its two threads over one",
+            rebuild / serial.max(1e-9)
+        )?;
         writeln!(
             f,
             "{:<44} {:>10.0} ev/s {:>9.2}x  {:<16} {:.0} ev/s",

@@ -38,6 +38,8 @@ fn bench_replay_prints_every_measure_beside_its_baseline() {
         "rebuild of all projections (fresh process)",
         "its reading thread, time on a core",
         "its folding thread, time on a core",
+        "the same on one thread (read, decode, fold)",
+        "speed-up of its two threads over one",
         "its fold alone (events decoded beforehand)",
         "pace of two busy cores (1.00: no slowdown)",
         "start-up with checkpoint (fresh process)",
