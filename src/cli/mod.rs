@@ -94,6 +94,12 @@ fn instant(s: &str, time_of_day: NaiveTime) -> Result<DateTime<Utc>, String> {
     }
 }
 
+/// A day on the command line (`--today`), with the same kind of message as an instant's.
+fn day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| format!("expected a day such as 2025-03-01, got {s:?} ({e})"))
+}
+
 /// How a command prints what it shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {

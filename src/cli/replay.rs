@@ -53,7 +53,7 @@ pub struct ReplayArgs {
     pub person: Option<String>,
     /// The day "overdue" and "due soon" are judged on (accountability view); defaults to
     /// the day of the replayed instant.
-    #[arg(long)]
+    #[arg(long, value_parser = super::day)]
     pub today: Option<NaiveDate>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,

@@ -583,6 +583,17 @@ fn accountability_per_org_shows_the_reassignments_the_log_holds_as_of_each_insta
             2,
             "--cycle applies to --view timeline",
         ),
+        (
+            &[
+                "replay",
+                "--view",
+                "accountability",
+                "--today",
+                "2025-13-01",
+            ][..],
+            2,
+            "expected a day such as 2025-03-01, got \"2025-13-01\"",
+        ),
     ] {
         let out = trellis(data, args);
         assert_eq!(out.status.code(), Some(code), "{args:?}");
