@@ -103,6 +103,29 @@ pub struct Envelope {
     pub event: Event,
 }
 
+impl Envelope {
+    /// An envelope with nothing in it yet (no string holds memory), to decode into.
+    fn blank() -> Envelope {
+        Envelope {
+            position: 0,
+            id: Ulid::nil(),
+            stream: String::new(),
+            stream_version: 0,
+            actor: String::new(),
+            recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+            occurred_on: NaiveDate::default(),
+            schema: 0,
+            prev_hash: Hash::ZERO,
+            hash: Hash::ZERO,
+            event: Event::PersonAdded {
+                person: String::new(),
+                name: String::new(),
+                email: None,
+            },
+        }
+    }
+}
+
 /// The stored body: every envelope field but `hash`, which is computed over these bytes.
 /// It borrows, so the writer encodes a new event without copying it into an [`Envelope`];
 /// `E` is that `&Event` when writing, and the payload's JSON text when
@@ -223,27 +246,9 @@ pub fn split_stored(stored: &[u8]) -> Result<(Hash, &[u8]), DecodeError> {
 
 /// Decodes a stored value, upcasting an old payload schema to today's shape.
 pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
-    let (hash, body) = split_stored(stored)?;
-    let body = text(body)?;
-    // Fastest: the shape the log writes, its envelope fields read without serde.
-    if let Some(f) = crate::body::read(body) {
-        if let Some(event) = payload(&f) {
-            return Ok(Envelope {
-                position: f.position,
-                id: f.id,
-                stream: f.stream.to_owned(),
-                stream_version: f.stream_version,
-                actor: f.actor.to_owned(),
-                recorded_at: f.recorded_at,
-                occurred_on: f.occurred_on,
-                schema: f.schema,
-                prev_hash: f.prev_hash,
-                hash,
-                event,
-            });
-        }
-    }
-    decode_with_serde(hash, body)
+    let mut env = Envelope::blank();
+    decode_stored_into(stored, &mut env)?;
+    Ok(env)
 }
 
 /// [`decode_stored`] into an envelope that is already there, reusing its strings' memory:
@@ -252,6 +257,7 @@ pub fn decode_stored(stored: &[u8]) -> Result<Envelope, DecodeError> {
 pub fn decode_stored_into(stored: &[u8], into: &mut Envelope) -> Result<(), DecodeError> {
     let (hash, body) = split_stored(stored)?;
     let body = text(body)?;
+    // Fastest: the shape the log writes, its envelope fields read without serde.
     if let Some(f) = crate::body::read(body) {
         // The payload goes straight into place (an event is moved once, not through each
         // answer on its way); anything that does not fit leaves `into` to serde below.
@@ -284,32 +290,19 @@ fn text(body: &[u8]) -> Result<&str, DecodeError> {
     })
 }
 
-/// The payload of a body whose envelope fields were read, if it is under today's schema
-/// and of the kind the envelope says; `None` for serde to read the whole body.
-fn payload(f: &Body<'_, &str>) -> Option<Event> {
-    any_payload(f).filter(|event| fits(f, event))
-}
-
-/// [`payload`] written into `into`, answering whether it was; `into` is left as it was
-/// when not.
+/// The payload of a body whose envelope fields were read, written into `into` if it is
+/// under today's schema and of the kind the envelope says; answers whether it was (`into`
+/// is left as it was when not, for serde to read the whole body).
 fn payload_into(f: &Body<'_, &str>, into: &mut Event) -> bool {
-    match any_payload(f) {
-        Some(event) if fits(f, &event) => {
+    // By the hand reader if it has the written shape, else by serde.
+    let event = crate::body::read_event(f.event).or_else(|| serde_json::from_str(f.event).ok());
+    match event {
+        Some(event) if f.schema == event.schema() && f.kind == event.kind() => {
             *into = event;
             true
         }
         _ => false,
     }
-}
-
-/// The payload, by the hand reader if it has the written shape, else by serde.
-fn any_payload(f: &Body<'_, &str>) -> Option<Event> {
-    crate::body::read_event(f.event).or_else(|| serde_json::from_str(f.event).ok())
-}
-
-/// Whether a payload is under today's schema and of the kind its envelope says.
-fn fits(f: &Body<'_, &str>, event: &Event) -> bool {
-    f.schema == event.schema() && f.kind == event.kind()
 }
 
 /// Decodes a body through serde alone: any shape of JSON, and old payload schemas.
