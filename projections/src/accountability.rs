@@ -41,8 +41,8 @@ pub struct Accountability {
 }
 
 impl Accountability {
-    /// Folds one event; `names` is the interner the views share, and `cycle` the event's cycle
-    /// id if the caller already holds it shared (else it is looked up in `names`).
+    /// Folds one event; `names` is the interner the views share, and `cycle_id` the event's
+    /// cycle id if the caller already holds it shared (else it is looked up in `names`).
     pub fn apply(&mut self, env: &Envelope, cycle_id: Option<&Name>, names: &mut Interner) {
         let (person, cycle, item) = match &env.event {
             Event::GoalSet {

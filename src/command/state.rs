@@ -726,24 +726,31 @@ impl State {
         // Checked against the id, so that views other than the ones this state was folded
         // beside (a slot meaning another cycle) cost a lookup, never a wrong cycle.
         let remembered = self.by_view_slot.get(slot).map(|&at| at as usize);
-        match remembered.filter(|&at| self.cycles.get_index(at).is_some_and(|(k, _)| k == id)) {
-            Some(at) => Some(at),
-            None => {
-                let at = self.cycles.get_index_of(id)?;
-                // Slots are dense (one per cycle the views know), so this stays as small
-                // as the list of cycles; a slot beyond it is simply not remembered.
-                if slot <= self.cycles.len() {
-                    if self.by_view_slot.len() <= slot {
-                        self.by_view_slot.resize(slot + 1, u32::MAX);
-                    }
-                    if let (Some(entry), Ok(at)) =
-                        (self.by_view_slot.get_mut(slot), u32::try_from(at))
-                    {
-                        *entry = at;
-                    }
-                }
-                Some(at)
-            }
+        if let Some(at) =
+            remembered.filter(|&at| self.cycles.get_index(at).is_some_and(|(k, _)| k == id))
+        {
+            return Some(at);
+        }
+        let at = self.cycles.get_index_of(id)?;
+        self.remember_slot(slot, at);
+        Some(at)
+    }
+
+    /// Remembers that the views' `slot` is the cycle at index `at`. Slots are dense (one per
+    /// cycle the views know), so this stays as small as the list of cycles; a slot beyond
+    /// it is simply not remembered.
+    fn remember_slot(&mut self, slot: usize, at: usize) {
+        let Ok(at) = u32::try_from(at) else {
+            return;
+        };
+        if slot > self.cycles.len() {
+            return;
+        }
+        if self.by_view_slot.len() <= slot {
+            self.by_view_slot.resize(slot + 1, u32::MAX);
+        }
+        if let Some(entry) = self.by_view_slot.get_mut(slot) {
+            *entry = at;
         }
     }
 
