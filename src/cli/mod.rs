@@ -85,7 +85,7 @@ fn instant(s: &str, time_of_day: NaiveTime) -> Result<DateTime<Utc>, String> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+    match day(s) {
         Ok(day) => Ok(day.and_time(time_of_day).and_utc()),
         Err(_) => Err(format!(
             "expected an instant (RFC 3339, e.g. 2025-03-01T00:00:00Z) or a day (2025-03-01), \
