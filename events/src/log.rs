@@ -515,15 +515,24 @@ impl Log {
             // Free the last chunks here too, as they come back.
             while used.recv().is_ok() {}
         };
-        let reader = std::thread::Builder::new()
+        let (reader, failed) = match std::thread::Builder::new()
             .name(Self::READER_THREAD.into())
             .spawn(reader)
-            .map_err(|e| tracing::warn!(error = %e, "could not start a reader thread"))
-            .ok();
+        {
+            Ok(reader) => (Some(reader), None),
+            Err(source) => {
+                // Without the thread the channel is closed at once, which would read as an
+                // empty log: say why instead.
+                tracing::warn!(error = %source, "could not start a reader thread");
+                let path = self.shared.dir.clone();
+                (None, Some(LogError::Io { path, source }))
+            }
+        };
         Prefetched {
             rx: Some(rx),
             back: Some(back),
             reader,
+            failed,
             chunk: Vec::new(),
             at: 0,
         }
@@ -652,6 +661,8 @@ pub struct Prefetched {
     /// Chunks whose events were all lent go back to the reader thread to be freed there.
     back: Option<mpsc::SyncSender<Chunk>>,
     reader: Option<std::thread::JoinHandle<()>>,
+    /// Why there is no reader thread, answered by the first [`Prefetched::next`].
+    failed: Option<LogError>,
     chunk: Chunk,
     at: usize,
 }
@@ -660,6 +671,10 @@ impl Prefetched {
     /// The next event, lent until the next call; `None` at the end, or after an error.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<&Envelope, LogError>> {
+        if let Some(e) = self.failed.take() {
+            self.rx = None;
+            return Some(Err(e));
+        }
         while self.at == self.chunk.len() {
             let next = match self.rx.as_ref()?.recv().ok()? {
                 Ok(next) => next,
