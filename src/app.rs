@@ -126,6 +126,10 @@ impl App {
     pub fn catch_up(&mut self) -> Result<u64, LogError> {
         let head = self.log.head_position();
         let behind = head.saturating_sub(self.position);
+        if behind == 0 {
+            // Nothing new (every command of a lone writer): no reading thread to start.
+            return Ok(0);
+        }
         let progress = Progress::new("catching up", behind, behind > 200_000);
         reserve_for(&mut self.state, &mut self.projections, behind);
         let mut n = 0;
