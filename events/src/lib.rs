@@ -11,6 +11,7 @@
 //! - [`append`]: append requests, expected versions, idempotency, append errors.
 //! - [`log`]: the sled-backed log: one writer at a time with group commit, lock-free readers,
 //!   live subscriptions.
+//! - `prefetch`: a replay's reading and decoding on a second thread.
 //! - `segment`, `repack`: events packed into sled values, and small ones merged later.
 //! - [`verify`]: walking the chain to prove nothing was altered, removed or reordered.
 
@@ -22,6 +23,7 @@ pub mod date;
 pub mod envelope;
 pub mod event;
 pub mod log;
+mod prefetch;
 mod repack;
 mod segment;
 pub mod upcast;

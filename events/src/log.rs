@@ -32,9 +32,10 @@ use ulid::Ulid;
 
 use crate::append::{validate, Append, AppendError, Appended};
 use crate::envelope::{
-    decode_stored, decode_stored_into, encode_stored, split_stored, Body, DecodeError, Envelope,
-    Hash,
+    decode_stored, encode_stored, split_stored, Body, DecodeError, Envelope, Hash,
 };
+pub use crate::prefetch::Prefetched;
+use crate::prefetch::Sharing;
 use crate::repack::{Repacked, Repacker};
 use crate::segment;
 
@@ -461,81 +462,16 @@ impl Log {
 
     /// Every durable event from `from` (inclusive) to the head as of this call, read and
     /// decoded on a second thread a few thousand events ahead of the caller, so that a
-    /// replay decodes and folds on two cores.
-    ///
-    /// Events are lent, not handed over: once the caller has seen a chunk of them, the chunk
-    /// goes back to the reader thread, which decodes the next events into those envelopes
-    /// (their strings' memory reused), so what they no longer hold is freed where it was
-    /// allocated. Freeing them on the folding thread instead (the allocator's cross-thread
-    /// frees) made a rebuild of the 1M-event bench log about a fifth slower.
+    /// replay decodes and folds on two cores; when reading is the slower half, the caller
+    /// decodes some chunks itself (see the `prefetch` module).
     pub fn prefetched(&self, from: u64) -> Prefetched {
-        const CHUNK: usize = 1024;
-        let log = self.clone();
-        let (tx, rx) = mpsc::sync_channel::<Result<Chunk, LogError>>(4);
-        let (back, used) = mpsc::sync_channel::<Chunk>(8);
-        let reader = move || {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            // How many of `chunk`'s envelopes hold events of this chunk; the ones after
-            // them came back from the caller and are overwritten in place, their strings'
-            // memory reused (fewer allocations, frees and copies per event).
-            let mut filled = 0;
-            let mut failed = None;
-            for item in log.iter_raw(from) {
-                let decoded = item.and_then(|(position, record)| {
-                    match chunk.get_mut(filled) {
-                        Some(recycled) => decode_stored_into(&record, recycled),
-                        None => decode_stored(&record).map(|env| chunk.push(env)),
-                    }
-                    .map_err(|source| LogError::Decode { position, source })
-                });
-                if let Err(e) = decoded {
-                    failed = Some(e);
-                    break;
-                }
-                filled += 1;
-                if filled == CHUNK {
-                    // A chunk the caller is done with, to overwrite; its events are freed
-                    // here, as they are overwritten.
-                    let next = used
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-                    // A closed channel means the caller stopped reading: stop too.
-                    if tx.send(Ok(std::mem::replace(&mut chunk, next))).is_err() {
-                        return;
-                    }
-                    filled = 0;
-                }
-            }
-            chunk.truncate(filled);
-            let _ = tx.send(Ok(chunk));
-            if let Some(e) = failed {
-                let _ = tx.send(Err(e));
-            }
-            drop(tx);
-            // Free the last chunks here too, as they come back.
-            while used.recv().is_ok() {}
-        };
-        let (reader, failed) = match std::thread::Builder::new()
-            .name(Self::READER_THREAD.into())
-            .spawn(reader)
-        {
-            Ok(reader) => (Some(reader), None),
-            Err(source) => {
-                // Without the thread the channel is closed at once, which would read as an
-                // empty log: say why instead.
-                tracing::warn!(error = %source, "could not start a reader thread");
-                let path = self.shared.dir.clone();
-                (None, Some(LogError::Io { path, source }))
-            }
-        };
-        Prefetched {
-            rx: Some(rx),
-            back: Some(back),
-            reader,
-            failed,
-            chunk: Vec::new(),
-            at: 0,
-        }
+        crate::prefetch::start(self.clone(), from, Sharing::WhenIdle)
+    }
+
+    /// [`Log::prefetched`], choosing when the reader leaves decoding to the caller.
+    #[cfg(test)]
+    pub(crate) fn prefetched_sharing(&self, from: u64, sharing: Sharing) -> Prefetched {
+        crate::prefetch::start(self.clone(), from, sharing)
     }
 
     /// Like [`Log::iter`] but yields the stored bytes undecoded.
@@ -650,58 +586,6 @@ impl Subscription {
     /// The position the next event will have.
     pub fn next_position(&self) -> u64 {
         self.next
-    }
-}
-
-type Chunk = Vec<Envelope>;
-
-/// Events read and decoded ahead on a second thread; see [`Log::prefetched`].
-pub struct Prefetched {
-    rx: Option<mpsc::Receiver<Result<Chunk, LogError>>>,
-    /// Chunks whose events were all lent go back to the reader thread to be freed there.
-    back: Option<mpsc::SyncSender<Chunk>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-    /// Why there is no reader thread, answered by the first [`Prefetched::next`].
-    failed: Option<LogError>,
-    chunk: Chunk,
-    at: usize,
-}
-
-impl Prefetched {
-    /// The next event, lent until the next call; `None` at the end, or after an error.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Option<Result<&Envelope, LogError>> {
-        if let Some(e) = self.failed.take() {
-            self.rx = None;
-            return Some(Err(e));
-        }
-        while self.at == self.chunk.len() {
-            let next = match self.rx.as_ref()?.recv().ok()? {
-                Ok(next) => next,
-                Err(e) => return Some(Err(e)),
-            };
-            let used = std::mem::replace(&mut self.chunk, next);
-            // When the reader is gone or has enough back already, it is freed here.
-            if let Some(back) = &self.back {
-                let _ = back.try_send(used);
-            }
-            self.at = 0;
-        }
-        self.at += 1;
-        self.chunk.get(self.at - 1).map(Ok)
-    }
-}
-
-impl Drop for Prefetched {
-    /// Stops the reader and waits for it (it finishes at most the chunk it is filling), so
-    /// that once this is dropped the reader no longer holds the log: a caller may close the
-    /// log and reopen its directory at once, whether it read to the end or stopped early.
-    fn drop(&mut self) {
-        self.rx = None;
-        self.back = None;
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
     }
 }
 
@@ -1490,10 +1374,29 @@ mod tests {
         (dir, log)
     }
 
+    /// Every way the reader may share decoding with the caller.
+    const SHARINGS: [Sharing; 3] = [Sharing::WhenIdle, Sharing::Never, Sharing::Always];
+
     /// Positions `prefetched` lends from `from` on, up to `limit` of them, and whether it
-    /// ended in an error.
+    /// ended in an error; the same whichever thread decodes.
     fn prefetched_positions(log: &Log, from: u64, limit: usize) -> (Vec<u64>, bool) {
-        let mut events = log.prefetched(from);
+        let answers: Vec<_> = SHARINGS
+            .iter()
+            .map(|&sharing| prefetched_positions_sharing(log, from, limit, sharing))
+            .collect();
+        for (answer, sharing) in answers.iter().zip(SHARINGS) {
+            assert_eq!(answer, &answers[0], "{sharing:?} lends otherwise");
+        }
+        answers[0].clone()
+    }
+
+    fn prefetched_positions_sharing(
+        log: &Log,
+        from: u64,
+        limit: usize,
+        sharing: Sharing,
+    ) -> (Vec<u64>, bool) {
+        let mut events = log.prefetched_sharing(from, sharing);
         let mut seen = Vec::new();
         while seen.len() < limit {
             match events.next() {
@@ -1568,16 +1471,18 @@ mod tests {
         }
         log.append_blocking(add("s", &["last"])).unwrap();
         let plain: Vec<Envelope> = log.iter(1).map(|e| e.unwrap()).collect();
-        let mut lent = Vec::new();
-        let mut events = log.prefetched(1);
-        while let Some(env) = events.next() {
-            lent.push(env.unwrap().clone());
+        for sharing in SHARINGS {
+            let mut lent = Vec::new();
+            let mut events = log.prefetched_sharing(1, sharing);
+            while let Some(env) = events.next() {
+                lent.push(env.unwrap().clone());
+            }
+            assert_eq!(lent.len(), 12_001);
+            assert!(
+                lent == plain,
+                "a lent envelope differs from its plain decoding ({sharing:?})"
+            );
         }
-        assert_eq!(lent.len(), 12_001);
-        assert!(
-            lent == plain,
-            "a lent envelope differs from its plain decoding"
-        );
     }
 
     #[test]
