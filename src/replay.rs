@@ -56,16 +56,28 @@ pub fn resolve(log: &Log, point: Point) -> Result<AsOf, LogError> {
 /// (maturity, accountability and the list of cycles need none; see [`cycles`] for timelines).
 pub fn views_at(log: &Log, position: u64, progress: bool) -> Result<Projections, LogError> {
     let bar = Progress::new("replaying", position, progress && position > 200_000);
+    let views = fold_views(log, position, |n| bar.tick(n))?;
+    bar.finish();
+    Ok(views)
+}
+
+/// [`views_at`], telling `tick` how many events were folded after each one.
+pub fn fold_views(
+    log: &Log,
+    position: u64,
+    mut tick: impl FnMut(u64),
+) -> Result<Projections, LogError> {
     let mut views = Projections::without_entries();
+    // Room for the per-event indexes, so that they grow once (never past the log's end).
+    views.reserve(usize::try_from(position.min(log.head_position())).unwrap_or(0));
     let mut events = log.prefetched(1);
     let mut n = 0;
     while n < position {
         let Some(env) = events.next() else { break };
         views.apply(env?);
         n += 1;
-        bar.tick(n);
+        tick(n);
     }
-    bar.finish();
     Ok(views)
 }
 

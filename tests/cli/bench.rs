@@ -42,11 +42,13 @@ fn bench_replay_prints_every_measure_beside_its_baseline() {
         "speed-up of its two threads over one",
         "its fold alone (events decoded beforehand)",
         "pace of two busy cores (1.00: no slowdown)",
+        "rebuild with the write model (no checkpoint)",
         "start-up with checkpoint (fresh process)",
         "writing the checkpoint",
         "as-of timeline p50 (20 queries)",
         "as-of timeline p99",
         "peak RSS of the rebuild (baseline: raw scan)",
+        "peak RSS of the rebuild with the write model",
         "peak RSS of start-up",
     ] {
         assert!(figure(&table, label) > 0.0, "{label} in\n{table}");
