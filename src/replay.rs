@@ -67,9 +67,8 @@ pub fn fold_views(
     position: u64,
     mut tick: impl FnMut(u64),
 ) -> Result<Projections, LogError> {
-    let mut views = Projections::without_entries();
-    // Room for the per-event indexes, so that they grow once (never past the log's end).
-    views.reserve(usize::try_from(position.min(log.head_position())).unwrap_or(0));
+    // Never past the log's end.
+    let mut views = empty_views(position.min(log.head_position()));
     let mut events = log.prefetched(1);
     let mut n = 0;
     while n < position {
@@ -79,6 +78,14 @@ pub fn fold_views(
         tick(n);
     }
     Ok(views)
+}
+
+/// Views without timeline entries, with room for `events` events in their per-event indexes,
+/// so that a fold of that many grows them once.
+pub fn empty_views(events: u64) -> Projections {
+    let mut views = Projections::without_entries();
+    views.reserve(usize::try_from(events).unwrap_or(usize::MAX));
+    views
 }
 
 /// One cycle's header and timeline as of `position`, folded from the cycle's stream alone into

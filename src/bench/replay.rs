@@ -28,12 +28,12 @@ use anyhow::Context as _;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use trellis_events::Log;
-use trellis_projections::Projections;
 use trellis_rubric::Catalog;
 
 use crate::app::{fold_into, reserve_for, App};
 use crate::command::State;
 use crate::demo::{self, DemoOptions};
+use crate::replay::empty_views;
 
 /// What to measure on.
 #[derive(Clone, Debug)]
@@ -227,14 +227,6 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
         peak_rss_mib: peak_rss_mib(),
         threads,
     })
-}
-
-/// The views a rebuild folds into, with room made for `events` events, as
-/// [`crate::replay::views_at`] makes them.
-fn empty_views(events: u64) -> Projections {
-    let mut views = Projections::without_entries();
-    views.reserve(usize::try_from(events).unwrap_or(usize::MAX));
-    views
 }
 
 /// The time on a core of this process's main thread and of its log-reading thread, from
