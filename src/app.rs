@@ -68,6 +68,27 @@ pub fn fold_into(state: &mut State, views: &mut Projections, env: &Envelope) {
     state.apply_beside_views(env, slot);
 }
 
+/// Folds every durable event from position `from` on into the write model and the views,
+/// read ahead on a second thread; `each` hears the position of every event folded.
+/// Answers how many were folded (on an error, the ones before it stay folded).
+pub fn fold_log(
+    log: &Log,
+    state: &mut State,
+    views: &mut Projections,
+    from: u64,
+    mut each: impl FnMut(u64),
+) -> Result<u64, LogError> {
+    let mut n = 0;
+    let mut events = log.prefetched(from);
+    while let Some(env) = events.next() {
+        let env = env?;
+        fold_into(state, views, env);
+        n += 1;
+        each(env.position);
+    }
+    Ok(n)
+}
+
 /// Makes room in the write model and the views for `events` more events, before a fold of
 /// that many (their per-event indexes then grow once, not at each doubling).
 pub fn reserve_for(state: &mut State, views: &mut Projections, events: u64) {
@@ -132,20 +153,21 @@ impl App {
         }
         let progress = Progress::new("catching up", behind, behind > 200_000);
         reserve_for(&mut self.state, &mut self.projections, behind);
-        let mut n = 0;
-        let mut events = self.log.prefetched(self.position + 1);
-        while let Some(env) = events.next() {
-            self.fold(env?);
-            n += 1;
-            progress.tick(n);
-        }
+        let start = self.position;
+        let mut last = start;
+        let folded = fold_log(
+            &self.log,
+            &mut self.state,
+            &mut self.projections,
+            self.position + 1,
+            |position| {
+                last = position;
+                progress.tick(position - start);
+            },
+        );
+        self.position = last;
         progress.finish();
-        Ok(n)
-    }
-
-    fn fold(&mut self, env: &Envelope) {
-        fold_into(&mut self.state, &mut self.projections, env);
-        self.position = env.position;
+        folded
     }
 
     /// Decides `cmd` against the current state and appends what it decided, expecting the

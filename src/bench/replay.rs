@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use trellis_events::Log;
 use trellis_rubric::Catalog;
 
-use crate::app::{fold_into, reserve_for, App};
+use crate::app::{fold_log, reserve_for, App};
 use crate::command::State;
 use crate::demo::{self, DemoOptions};
 use crate::replay::empty_views;
@@ -185,12 +185,7 @@ pub fn run_child(data: &Path, mode: ChildMode) -> anyhow::Result<ChildReport> {
             let mut state = State::default();
             let mut views = App::new_projections();
             reserve_for(&mut state, &mut views, log.head_position());
-            let mut n = 0u64;
-            let mut events = log.prefetched(1);
-            while let Some(env) = events.next() {
-                fold_into(&mut state, &mut views, env?);
-                n += 1;
-            }
+            let n = fold_log(&log, &mut state, &mut views, 1, |_| {})?;
             std::hint::black_box((&state, &views));
             (n, since())
         }
