@@ -1465,7 +1465,9 @@ impl<'r, 'c> Sim<'r, 'c> {
                 let goal = &self.cycles[c].goals[g];
                 (goal.id.clone(), goal.accountable.clone())
             };
-            let responsible = self.team_member(c, &[accountable.as_str()]);
+            // Whoever is consulted or informed on the goal is not also the one doing it.
+            let responsible =
+                self.team_member(c, &[accountable.as_str(), data.as_str(), sponsor.as_str()]);
             planned.push((
                 ItemRef::Goal(id.clone()),
                 RaciRole::Responsible,

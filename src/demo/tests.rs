@@ -126,6 +126,23 @@ fn the_default_demo_writes_a_verified_two_year_history_with_every_kind_of_fact_a
         "about forty people, got {}",
         summary.people
     );
+    // One part per person per item, as a RACI chart reads: nobody is both doing a goal and
+    // being consulted on it.
+    let mut parts: BTreeMap<(&str, String, &str), Vec<String>> = BTreeMap::new();
+    for e in &events {
+        if let Event::RaciAssigned {
+            cycle,
+            item,
+            role,
+            person,
+        } = &e.event
+        {
+            let key = (cycle.as_str(), format!("{item:?}"), person.as_str());
+            let roles = parts.entry(key).or_default();
+            roles.push(format!("{role:?}"));
+            assert_eq!(roles.len(), 1, "{person} holds {roles:?} on {item:?}");
+        }
+    }
 }
 
 #[test]
