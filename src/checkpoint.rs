@@ -196,6 +196,17 @@ pub fn save(
     Ok(())
 }
 
+/// Removes the checkpoint in `dir`, if there is one: the next start-up rebuilds.
+pub fn remove(dir: &Path) -> Result<(), CheckpointError> {
+    let path = dir.join(FILE);
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(CheckpointError::Io { path, source: e })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The meta of the checkpoint in `dir`, if there is one.
 pub fn read_meta(dir: &Path) -> Result<Option<Meta>, CheckpointError> {
     let path = dir.join(FILE);
@@ -364,6 +375,15 @@ mod tests {
         let cp = load(dir.path(), meta).unwrap();
         assert_eq!(cp.projections, views);
         assert!(!dir.path().join(TEMP).exists());
+    }
+
+    #[test]
+    fn removing_a_checkpoint_leaves_none_and_removing_none_is_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        remove(dir.path()).unwrap();
+        saved(dir.path());
+        remove(dir.path()).unwrap();
+        assert!(read_meta(dir.path()).unwrap().is_none());
     }
 
     #[test]

@@ -44,12 +44,13 @@ fn bench_replay_prints_every_measure_beside_its_baseline() {
         "pace of two busy cores (1.00: no slowdown)",
         "rebuild with the write model (no checkpoint)",
         "start-up with checkpoint (fresh process)",
-        "writing the checkpoint",
+        "first start-up (fold, then write checkpoint)",
         "as-of timeline p50 (20 queries)",
         "as-of timeline p99",
         "peak RSS of the rebuild (baseline: raw scan)",
         "peak RSS of the rebuild with the write model",
         "peak RSS of start-up",
+        "peak RSS of a first start-up",
     ] {
         assert!(figure(&table, label) > 0.0, "{label} in\n{table}");
     }
