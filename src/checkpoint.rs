@@ -14,9 +14,11 @@
 //! the parts on two threads: the cycles on one, the rest and then the write model on the
 //! other (the two sides are of similar size). Each part is decoded as it streams from the
 //! file through a 64 KiB buffer, its checksum summed on the way: reading each part whole
-//! first and decoding it from memory was a little faster (1M-event log, 8 interleaved
-//! start-ups: median 0.60 against 0.64 s), but held two parts of up to 70 MB at once, and
-//! start-up's peak RSS fell from 548 to 420 MiB without them.
+//! first and decoding it from memory was about a tenth of a second faster (1M-event log,
+//! 10 interleaved start-ups: median 0.56 against 0.65 s), but held two parts of up to
+//! 70 MB at once, and start-up's peak RSS fell from ~540 to ~420 MiB without them. Saving
+//! encodes the other views on a second thread into an unnamed temp file, copied in after
+//! the cycles, so no part is held in memory as bytes there either.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -79,25 +81,45 @@ pub enum CheckpointError {
     Corrupt { path: PathBuf, reason: String },
 }
 
-/// Counts and checksums what passes through to the inner writer.
-struct Counting<W> {
-    inner: W,
-    written: u64,
+/// Counts and checksums what passes through to the inner writer, or from the inner reader.
+struct Counting<T> {
+    inner: T,
+    passed: u64,
     crc: crc32fast::Hasher,
 }
 
-impl<W> Counting<W> {
-    /// The checksum of what was written since the last call.
+impl<T> Counting<T> {
+    fn new(inner: T) -> Counting<T> {
+        Counting {
+            inner,
+            passed: 0,
+            crc: crc32fast::Hasher::new(),
+        }
+    }
+
+    /// The checksum of what passed since the last call.
     fn take_crc(&mut self) -> u32 {
         std::mem::take(&mut self.crc).finalize()
+    }
+
+    fn count(&mut self, bytes: &[u8]) {
+        self.passed += bytes.len() as u64;
+        self.crc.update(bytes);
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count(&buf[..n]);
+        Ok(n)
     }
 }
 
 impl<W: Write> Write for Counting<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.written += n as u64;
-        self.crc.update(&buf[..n]);
+        self.count(&buf[..n]);
         Ok(n)
     }
 
@@ -108,9 +130,9 @@ impl<W: Write> Write for Counting<W> {
 
 /// Encodes `value` into `out`; answers how many bytes that took.
 fn encode<W: Write, T: Serialize>(out: &mut Counting<W>, value: &T) -> Result<u64, String> {
-    let before = out.written;
+    let before = out.passed;
     rmp_serde::encode::write(out, value).map_err(|e| e.to_string())?;
-    Ok(out.written - before)
+    Ok(out.passed - before)
 }
 
 /// Encodes `value` into an unnamed temporary file in `dir` (gone once dropped, even after a
@@ -144,11 +166,7 @@ pub fn save(
         reason,
     };
     let file = File::create(&temp).map_err(io(&temp))?;
-    let mut out = Counting {
-        inner: BufWriter::with_capacity(BUFFER, file),
-        written: 0,
-        crc: crc32fast::Hasher::new(),
-    };
+    let mut out = Counting::new(BufWriter::with_capacity(BUFFER, file));
     // The other views are encoded on a second thread, into an unnamed file of their own,
     // while the cycles stream out; then they are copied in after the cycles. Encoding them
     // into memory instead held ~54 MB more (1M events), and up to twice that while the
@@ -245,23 +263,9 @@ pub fn read_meta(dir: &Path) -> Result<Option<Meta>, CheckpointError> {
     Ok(Some(meta))
 }
 
-/// Passes reads through, checksumming every byte read.
-struct Checked<R> {
-    inner: R,
-    crc: crc32fast::Hasher,
-}
-
-impl<R: Read> Read for Checked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.crc.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// What a part is decoded from: the checksum sits under the buffer, so it sums 64 KiB at
 /// a time, not each of the decoder's many small reads.
-type PartReader = BufReader<Checked<std::io::Take<File>>>;
+type PartReader = BufReader<Counting<std::io::Take<File>>>;
 
 /// Decodes the part of `len` bytes at `offset` with `decode`, streaming: a part's bytes are
 /// never all in memory at once. The checksum is only known at the end, so whatever `decode`
@@ -277,15 +281,11 @@ fn read_part<T>(
     let mut file = File::open(path).map_err(|e| e.to_string())?;
     file.seek(SeekFrom::Start(offset))
         .map_err(|e| e.to_string())?;
-    let checked = Checked {
-        inner: file.take(len),
-        crc: crc32fast::Hasher::new(),
-    };
-    let mut reader = BufReader::with_capacity(READ_BUFFER, checked);
+    let mut reader = BufReader::with_capacity(READ_BUFFER, Counting::new(file.take(len)));
     let value = decode(&mut reader);
     let left = std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| e.to_string())?;
-    let checked = reader.into_inner();
-    if checked.crc.finalize() != crc || checked.inner.limit() != 0 {
+    let mut read = reader.into_inner();
+    if read.take_crc() != crc || read.passed != len {
         return Err("its bytes do not match their checksum".into());
     }
     let value = value?;
