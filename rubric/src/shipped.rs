@@ -33,14 +33,40 @@ mod tests {
     use super::*;
     use crate::model::Rubric;
     use crate::render::render_text;
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+    use std::sync::Once;
 
     const LEADERSHIP_SEED: &str = "001_a7d5674b7f97fa4d.txt";
     const RAPID_SEED: &str = "002_db165bdf1f71d606.txt";
 
-    fn seed(name: &str) -> String {
-        // The repository is checked out with `shared/` beside it.
-        let path = format!("{}/../../shared/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("seed {path}: {e}"))
+    /// A seed document's text, from `TRELLIS_SEEDS` or, when that is unset, from `shared/seeds`
+    /// beside the checkout. A bare clone has neither: then the comparison is skipped, with a line
+    /// on the terminal saying so, and `None`. CI sets the variable, so there a missing seed fails.
+    fn seed(name: &str) -> Option<String> {
+        let dir = match std::env::var_os("TRELLIS_SEEDS") {
+            Some(dir) => PathBuf::from(dir),
+            None => {
+                let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/seeds");
+                if !beside.is_dir() {
+                    // Said once, to the terminal directly, past the test harness's capture.
+                    static SAID: Once = Once::new();
+                    SAID.call_once(|| {
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "seed comparison skipped: TRELLIS_SEEDS is unset and \
+                             ../shared/seeds is not beside the checkout"
+                        );
+                    });
+                    return None;
+                }
+                beside
+            }
+        };
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("seed {}: {e}", path.display()));
+        Some(text)
     }
 
     fn shipped(name: &str) -> Rubric {
@@ -145,7 +171,10 @@ mod tests {
                  as needed and determines readiness for scaling of the innovation."
             )
         );
-        let seed = norm(&seed(LEADERSHIP_SEED));
+        let Some(seed) = seed(LEADERSHIP_SEED) else {
+            return;
+        };
+        let seed = norm(&seed);
         for t in [text("1", "getting_started"), text("19b", "keep_improving")] {
             assert!(seed.contains(&t.unwrap_or_default()));
         }
@@ -153,7 +182,9 @@ mod tests {
 
     #[test]
     fn every_leadership_descriptor_is_verbatim_from_its_seed_row_and_every_row_is_transcribed() {
-        let seed = seed(LEADERSHIP_SEED);
+        let Some(seed) = seed(LEADERSHIP_SEED) else {
+            return;
+        };
         let rows = seed_rows(&seed);
         let r = shipped("leadership-system.toml");
         let shipped: Vec<_> = r.indicators().collect();
@@ -185,7 +216,9 @@ mod tests {
 
     #[test]
     fn leadership_areas_are_the_seeds_headings_and_the_description_is_verbatim() {
-        let seed = seed(LEADERSHIP_SEED);
+        let Some(seed) = seed(LEADERSHIP_SEED) else {
+            return;
+        };
         let headings: Vec<_> = seed
             .lines()
             .map(str::trim)
@@ -235,7 +268,10 @@ mod tests {
 
     #[test]
     fn rapid_improvement_practice_text_and_enactment_are_verbatim_from_the_seed() {
-        let seed = norm(&seed(RAPID_SEED));
+        let Some(seed) = seed(RAPID_SEED) else {
+            return;
+        };
+        let seed = norm(&seed);
         let r = shipped("rapid-improvement.toml");
         for (_, p) in r.practices() {
             assert!(seed.contains(&format!("Practice {}: {}", p.id, p.title)));
@@ -269,7 +305,9 @@ mod tests {
 
     #[test]
     fn rapid_improvement_has_the_18_reflection_questions_verbatim_with_stable_ids() {
-        let seed = seed(RAPID_SEED);
+        let Some(seed) = seed(RAPID_SEED) else {
+            return;
+        };
         let r = shipped("rapid-improvement.toml");
         let ids: Vec<_> = r.questions.iter().map(|q| q.id.clone()).collect();
         let expected: Vec<_> = (1..=18).map(|n| format!("q{n:02}")).collect();
