@@ -20,3 +20,4 @@ pub mod command;
 pub mod demo;
 pub mod progress;
 pub mod replay;
+pub mod token;

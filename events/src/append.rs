@@ -60,6 +60,11 @@ pub struct Append {
     /// for importing or generating history ([`crate::log::Options::backdating`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded_at: Option<DateTime<Utc>>,
+    /// What "the same content" means for the idempotency key, when the caller knows better
+    /// than the events: a retried HTTP request is decided again against a newer state, so
+    /// its events may differ while the request is the same ([`Append::key_for_request`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_fingerprint: Option<String>,
 }
 
 impl Append {
@@ -72,6 +77,7 @@ impl Append {
             actor: actor.into(),
             events,
             recorded_at: None,
+            request_fingerprint: None,
         }
     }
 
@@ -91,8 +97,20 @@ impl Append {
         self
     }
 
-    /// What "the same content" means for idempotency: stream, actor, expectation and events.
+    /// An idempotency key whose "same content" is the request that `fingerprint` names,
+    /// not the events decided from it.
+    pub fn key_for_request(mut self, key: impl Into<String>, fingerprint: String) -> Self {
+        self.idempotency_key = Some(key.into());
+        self.request_fingerprint = Some(fingerprint);
+        self
+    }
+
+    /// What "the same content" means for idempotency: the request's fingerprint when given,
+    /// else stream, actor, expectation and events.
     pub(crate) fn fingerprint(&self) -> String {
+        if let Some(fp) = &self.request_fingerprint {
+            return fp.clone();
+        }
         let mut h = Sha256::new();
         h.update(
             serde_json::to_vec(&(&self.stream, &self.actor, &self.expected, &self.events))

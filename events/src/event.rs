@@ -349,6 +349,22 @@ pub enum Event {
         reason: Option<String>,
     },
 
+    // --- access to the API ---
+    /// A token was made for `login` in `role` (limited to `org`'s subtree for editors and
+    /// viewers). Never carries the secret or its digest.
+    AccessGranted {
+        token: String,
+        login: String,
+        role: String,
+        #[serde(default)]
+        org: Option<String>,
+    },
+    /// The token was revoked: refused from then on.
+    AccessRevoked {
+        token: String,
+        login: String,
+    },
+
     // --- corrections ---
     /// Retracts the event at `position`: views ignore it from here on, the log keeps both.
     EventRetracted {
@@ -358,7 +374,7 @@ pub enum Event {
 }
 
 /// Every event type name, as [`Event::kind`] gives them (and the log stores them).
-pub const KINDS: [&str; 31] = [
+pub const KINDS: [&str; 33] = [
     "org_unit_registered",
     "person_added",
     "role_defined",
@@ -389,6 +405,8 @@ pub const KINDS: [&str; 31] = [
     "celebration_logged",
     "reflection_answered",
     "reflection_revised",
+    "access_granted",
+    "access_revoked",
     "event_retracted",
 ];
 
@@ -426,6 +444,8 @@ impl Event {
             Event::CelebrationLogged { .. } => "celebration_logged",
             Event::ReflectionAnswered { .. } => "reflection_answered",
             Event::ReflectionRevised { .. } => "reflection_revised",
+            Event::AccessGranted { .. } => "access_granted",
+            Event::AccessRevoked { .. } => "access_revoked",
             Event::EventRetracted { .. } => "event_retracted",
         }
     }

@@ -514,6 +514,19 @@ impl Log {
         Ok(out)
     }
 
+    /// What an idempotency key was first used for: its fingerprint and where its append
+    /// landed, if an append with that key is durable.
+    pub fn prior(&self, key: &str) -> Result<Option<(String, Appended)>, LogError> {
+        let Some(v) = self.shared.tree.get(keys::idem(key))? else {
+            return Ok(None);
+        };
+        let r: IdemRecord = serde_json::from_slice(&v).map_err(|e| LogError::Open {
+            dir: self.shared.dir.clone(),
+            reason: format!("idempotency record of key {key:?}: {e}"),
+        })?;
+        Ok(Some((r.fingerprint, r.appended)))
+    }
+
     /// How many durable events the stream holds.
     pub fn stream_version(&self, stream: &str) -> Result<u64, LogError> {
         let head = self.head_position();

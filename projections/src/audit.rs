@@ -143,6 +143,16 @@ pub fn summary(env: &Envelope) -> String {
         Event::EventRetracted { position, reason } => {
             format!("retracted event #{position} because {reason}")
         }
+        Event::AccessGranted {
+            token,
+            login,
+            role,
+            org,
+        } => match org {
+            Some(org) => format!("{role} token {token} granted to {login} for {org}"),
+            None => format!("{role} token {token} granted to {login}"),
+        },
+        Event::AccessRevoked { token, login } => format!("token {token} of {login} revoked"),
         // Every other event is a fact of a cycle or a rating, summarized above.
         _ => env.event.kind().replace('_', " "),
     }

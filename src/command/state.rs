@@ -473,6 +473,8 @@ pub(crate) enum Kind {
     ReflectionAnswered,
     ReflectionRevised,
     EventRetracted,
+    AccessGranted,
+    AccessRevoked,
 }
 
 /// Whether a fact can be retracted, and if not, how it is corrected instead.
@@ -523,6 +525,8 @@ impl Kind {
             Event::ReflectionAnswered { .. } => Kind::ReflectionAnswered,
             Event::ReflectionRevised { .. } => Kind::ReflectionRevised,
             Event::EventRetracted { .. } => Kind::EventRetracted,
+            Event::AccessGranted { .. } => Kind::AccessGranted,
+            Event::AccessRevoked { .. } => Kind::AccessRevoked,
         }
     }
 
@@ -552,6 +556,10 @@ impl Kind {
             Kind::AgreementRecorded => Versioned("record a new version of the agreement"),
             Kind::StrategicPlanRecorded => Versioned("record a new version of the strategic plan"),
             Kind::EventRetracted => Final,
+            // Who could do what stays on the record; a token is revoked, not retracted.
+            Kind::AccessGranted | Kind::AccessRevoked => {
+                Structural("a token's grant or revocation; revoke the token instead")
+            }
             Kind::RoleAssigned
             | Kind::RoleReleased
             | Kind::VisionReviewed
