@@ -138,6 +138,24 @@ impl App {
         Ok(app)
     }
 
+    /// The log, catalog, write model and views, to be kept apart (the server gives the
+    /// write model to its writer and the views to its readers).
+    pub fn into_parts(self) -> (Log, Catalog, State, Projections) {
+        (self.log, self.catalog, self.state, self.projections)
+    }
+
+    /// An app from parts that were kept apart, both folded up to the log's same position.
+    pub fn from_parts(log: Log, catalog: Catalog, state: State, projections: Projections) -> App {
+        let position = projections.position();
+        App {
+            log,
+            catalog,
+            state,
+            projections,
+            position,
+        }
+    }
+
     /// The last position reflected by the in-memory views.
     pub fn position(&self) -> u64 {
         self.position

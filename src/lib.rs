@@ -18,6 +18,8 @@ pub mod checkpoint;
 pub mod cli;
 pub mod command;
 pub mod demo;
+pub mod http;
 pub mod progress;
 pub mod replay;
+pub mod server;
 pub mod token;

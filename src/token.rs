@@ -191,18 +191,26 @@ impl Tokens {
             (true, None) => {
                 return Err(TokenError::Invalid {
                     field: "org",
-                    rule: format!("an {} token is limited to an org unit: name it", role.as_str()),
+                    rule: format!(
+                        "an {} token is limited to an org unit: name it",
+                        role.as_str()
+                    ),
                 })
             }
             (false, Some(_)) => {
                 return Err(TokenError::Invalid {
                     field: "org",
-                    rule: format!("an {} token covers every org unit: name none", role.as_str()),
+                    rule: format!(
+                        "an {} token covers every org unit: name none",
+                        role.as_str()
+                    ),
                 })
             }
             _ => {}
         }
-        let id = ulid::Ulid::from_datetime(now.into()).to_string().to_lowercase();
+        let id = ulid::Ulid::from_datetime(now.into())
+            .to_string()
+            .to_lowercase();
         let mut secret = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         let secret = hex::encode(secret);
@@ -310,7 +318,10 @@ mod tests {
         let tokens = Tokens::open(&log).expect("tokens");
         assert!(tokens.is_empty());
         let minted = Tokens::mint("ana", Role::Editor, Some("north".into()), now()).expect("mint");
-        assert!(tokens.authenticate(&minted.token).is_none(), "not stored yet");
+        assert!(
+            tokens.authenticate(&minted.token).is_none(),
+            "not stored yet"
+        );
         tokens.store(&minted).expect("store");
         let grant = tokens.authenticate(&minted.token).expect("authenticates");
         assert_eq!((grant.login.as_str(), grant.role), ("ana", Role::Editor));
@@ -330,7 +341,10 @@ mod tests {
         let minted = Tokens::mint("ana", Role::Admin, None, now()).expect("mint");
         {
             let log = Log::open(dir.path()).expect("log");
-            Tokens::open(&log).expect("tokens").store(&minted).expect("store");
+            Tokens::open(&log)
+                .expect("tokens")
+                .store(&minted)
+                .expect("store");
             let tree = log.aux_tree("tokens").expect("tree");
             let secret = minted.token.rsplit('_').next().expect("secret");
             for entry in tree.iter() {

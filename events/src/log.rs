@@ -430,6 +430,11 @@ impl Log {
         *self.shared.head_tx.borrow()
     }
 
+    /// A receiver that sees the durable head's position change (for followers of the log).
+    pub fn watch_head(&self) -> watch::Receiver<u64> {
+        self.shared.head_tx.subscribe()
+    }
+
     /// The event at `position`, if it is durable.
     pub fn get(&self, position: u64) -> Result<Option<Envelope>, LogError> {
         if position == 0 || position > self.head_position() {

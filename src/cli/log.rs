@@ -75,7 +75,7 @@ pub fn verify(data: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn describe(p: &Problem) -> String {
+pub(crate) fn describe(p: &Problem) -> String {
     match p {
         Problem::Missing { found } => format!("position missing (next stored is {found})"),
         Problem::Altered => "stored bytes were altered (hash does not match)".into(),

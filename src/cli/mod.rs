@@ -3,9 +3,11 @@
 mod audit;
 mod bench;
 mod demo;
-mod log;
+pub(crate) mod log;
 mod replay;
 mod rubric;
+mod serve;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +54,13 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Fill an empty data directory with a sample district (or a large generated log).
     Demo(demo::DemoArgs),
+    /// Serve the JSON API over the data directory (with --demo, fill an empty one first).
+    Serve(serve::ServeArgs),
+    /// Grant, list and revoke API tokens (on a store no server holds).
+    Token {
+        #[command(subcommand)]
+        action: token::TokenAction,
+    },
     /// Benchmarks that print their figures beside baselines measured in the same run.
     Bench {
         #[command(subcommand)]
@@ -130,6 +139,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(args) => audit::run(&cli.data, args),
         Command::Demo(args) => demo::run(&cli.data, args),
         Command::Bench { action } => bench::run(&cli.data, action),
+        Command::Serve(args) => serve::run(&cli.data, args),
+        Command::Token { action } => token::run(&cli.data, action),
     }
 }
 

@@ -158,6 +158,62 @@ impl Command {
     }
 }
 
+/// Where in the org tree a command acts, for permissions scoped to a subtree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target<'s> {
+    /// Within this org unit (a unit's own facts, or its cycle's).
+    Org(&'s str),
+    /// Not within any unit: adding a person, whom any unit's team may name.
+    Anywhere,
+    /// Above every unit: registering a unit with no parent, or a fact of no unit.
+    Top,
+    /// The command names something the state does not know; deciding will say what.
+    Unknown,
+}
+
+/// The org unit `cmd` acts within, as `state` knows it.
+pub fn target<'s>(state: &'s State, cmd: &'s Command) -> Target<'s> {
+    let org = |o: &'s String| Target::Org(o.as_str());
+    let cycle = |c: &'s String| state.cycle_org(c).map_or(Target::Unknown, Target::Org);
+    match cmd {
+        Command::RegisterOrgUnit(c) => c.parent.as_ref().map_or(Target::Top, org),
+        Command::AddPerson(_) => Target::Anywhere,
+        Command::DefineRole(c) => org(&c.org),
+        Command::AssignRole(c) => org(&c.org),
+        Command::ReleaseRole(c) => org(&c.org),
+        Command::AdoptVision(c) => org(&c.org),
+        Command::ReviewVision(c) => org(&c.org),
+        Command::ReviseVision(c) => org(&c.org),
+        Command::RecordAgreement(c) => org(&c.org),
+        Command::RecordStrategicPlan(c) => org(&c.org),
+        Command::AdoptRubric(c) => org(&c.org),
+        Command::RateIndicator(c) => org(&c.org),
+        Command::OpenCycle(c) => org(&c.org),
+        Command::ChangePhase(c) => cycle(&c.cycle),
+        Command::CloseCycle(c) => cycle(&c.cycle),
+        Command::SetGoal(c) => cycle(&c.cycle),
+        Command::ReviseGoal(c) => cycle(&c.cycle),
+        Command::MarkGoalMet(c) => cycle(&c.cycle),
+        Command::DropGoal(c) => cycle(&c.cycle),
+        Command::PlanMilestone(c) => cycle(&c.cycle),
+        Command::RescheduleMilestone(c) => cycle(&c.cycle),
+        Command::MarkMilestoneReached(c) => cycle(&c.cycle),
+        Command::MarkMilestoneMissed(c) => cycle(&c.cycle),
+        Command::RecordMeasure(c) => cycle(&c.cycle),
+        Command::AssignRaci(c) => cycle(&c.cycle),
+        Command::ReassignAccountable(c) => cycle(&c.cycle),
+        Command::LogAdjustment(c) => cycle(&c.cycle),
+        Command::LogCelebration(c) => cycle(&c.cycle),
+        Command::AnswerReflection(c) => cycle(&c.cycle),
+        Command::ReviseReflection(c) => cycle(&c.cycle),
+        Command::RetractEvent(c) => match state.org_at(c.position) {
+            Some(o) => Target::Org(o),
+            None if state.position() >= c.position && c.position > 0 => Target::Top,
+            None => Target::Unknown,
+        },
+    }
+}
+
 /// What deciding needs from outside the state. The clock is read by the caller, once, so
 /// deciding the same command on the same state always gives the same answer.
 #[derive(Clone, Debug)]

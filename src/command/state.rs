@@ -680,6 +680,21 @@ impl State {
         false
     }
 
+    /// The org unit a cycle belongs to, if the cycle exists.
+    pub fn cycle_org(&self, cycle: &str) -> Option<&str> {
+        self.cycles.get(cycle).map(|c| c.org.as_str())
+    }
+
+    /// The org unit whose subtree the fact at `position` lies in: its org, or its cycle's
+    /// org. `None` for facts of no org (people, tokens) or a position the log does not have.
+    pub fn org_at(&self, position: u64) -> Option<&str> {
+        match self.at(position)?.owner {
+            Owner::Org(org) => Some(org),
+            Owner::Cycle(cycle) => self.cycle_org(cycle),
+            Owner::None => None,
+        }
+    }
+
     /// The indicators a cycle focuses on, if the cycle exists.
     pub fn cycle_focus(&self, cycle: &str) -> Option<&[String]> {
         self.cycles.get(cycle).map(|c| c.focus.as_slice())

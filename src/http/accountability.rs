@@ -1,0 +1,57 @@
+//! The accountability board: who answers for what, and what nobody does.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::extract::{Caller, PointQuery, Q};
+use super::people::TodayQuery;
+use super::read::{view, AsOf};
+use crate::replay;
+use crate::server::Server;
+
+pub fn router() -> Router<Arc<Server>> {
+    Router::new().route("/accountability", get(accountability_list))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OrgQuery {
+    pub org: Option<String>,
+}
+
+/// Per person, open items (overdue, due soon) with roles and RACI; per unit, unowned items
+/// and reassignments. With `org`, that unit only; a scoped token must name one within its
+/// subtree, or gets its own unit.
+pub async fn accountability_list(
+    State(s): State<Arc<Server>>,
+    c: Caller,
+    Q(point): Q<PointQuery>,
+    Q(org): Q<OrgQuery>,
+    Q(today): Q<TodayQuery>,
+) -> Result<Json<Value>, ApiError> {
+    view(&s, &point, move |v, p| {
+        let org = match (org.org, c.sees_all()) {
+            (Some(o), _) => Some(o),
+            (None, true) => None,
+            (None, false) => c.0.org.clone(),
+        };
+        if let Some(o) = &org {
+            c.may_read(v.org_tree(), o)?;
+        }
+        let today = p.today(today.today);
+        let report = replay::accountability(v, None, org.as_deref(), today);
+        Ok(json!({
+            "as_of": AsOf::of(v),
+            "view": "accountability",
+            "today": today,
+            "people": report.people,
+            "orgs": report.orgs,
+        }))
+    })
+    .await
+}

@@ -1,0 +1,154 @@
+//! The HTTP API under `/api/v1`: one module per domain noun, each with its `router()`,
+//! merged into one router over the shared [`Server`].
+//!
+//! Only this layer knows wire types: requests become [`crate::command::Command`]s and view
+//! reads, and every refusal is an [`error::ApiError`] in the one error shape.
+//!
+//! # Layout
+//! - `error`: the error shape and how each refusal maps to a status.
+//! - `extract`: the caller's token, the query, JSON bodies, the point a read is about.
+//! - `write`: a write route is a command; `read`: a read route is a view at a point.
+//! - one module per noun: `orgs`, `people`, `cycles`, `goals`, `milestones`,
+//!   `accountability`, `events`, `audit`, `rubrics`, `tokens`.
+
+pub mod accountability;
+pub mod audit;
+pub mod cycles;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod goals;
+pub mod milestones;
+pub mod orgs;
+pub mod people;
+pub mod read;
+pub mod rubrics;
+pub mod tokens;
+pub mod write;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::server::Server;
+use error::ApiError;
+
+/// The largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The longest a request may take before it is answered 503.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole HTTP surface over `server`.
+pub fn router(server: Arc<Server>) -> Router {
+    let api = Router::new()
+        .merge(orgs::router())
+        .merge(people::router())
+        .merge(cycles::router())
+        .merge(goals::router())
+        .merge(milestones::router())
+        .merge(accountability::router())
+        .merge(events::router())
+        .merge(audit::router())
+        .merge(rubrics::router())
+        .merge(tokens::router())
+        .route("/healthz", get(healthz));
+    Router::new()
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn(logged))
+        .layer(middleware::from_fn(json_errors))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(server)
+}
+
+/// Liveness, without a token.
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}
+
+/// One log line per request: method, matched route, status, latency and actor.
+async fn logged(mut request: Request, next: Next) -> Response {
+    let slot = extract::ActorSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("request", %method, route = %route);
+    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    let actor = slot.0.get().map_or("", String::as_str);
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            actor = %actor,
+            "answered"
+        );
+    });
+    response
+}
+
+/// Gives every error response built outside our handlers (axum's own rejections, the
+/// timeout, the panic guard) the API's error shape.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let (code, message) = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => ("internal", "internal error; it was logged".into()),
+        StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "the request took too long".into()),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ("too_large", format!("the body is over {MAX_BODY} bytes"))
+        }
+        _ if text.is_empty() => ("bad_request", status.to_string()),
+        _ => ("bad_request", text),
+    };
+    let mut out = (status, Json(error::body(code, &message, None))).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
