@@ -10,7 +10,19 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Kinds of org unit; the tree is state → district → school.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     State,
@@ -19,7 +31,19 @@ pub enum OrgKind {
 }
 
 /// The plan-do-study-act phase of an improvement cycle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Plan,
@@ -41,7 +65,19 @@ impl Phase {
 }
 
 /// What a course correction changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AdjustmentKind {
     Policy,
@@ -54,7 +90,19 @@ pub enum AdjustmentKind {
 
 /// The non-accountable parts of a RACI assignment (the accountable person is held on the
 /// goal or milestone itself and changes only through a reassignment).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RaciRole {
     Responsible,
@@ -63,7 +111,9 @@ pub enum RaciRole {
 }
 
 /// A goal or a milestone of a cycle, the two things people are accountable for.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum ItemRef {
     Goal(String),
@@ -71,7 +121,7 @@ pub enum ItemRef {
 }
 
 /// A goal's quantitative measure: what is counted, in what unit, from where to where.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MeasureDef {
     pub name: String,
     pub unit: String,
@@ -80,21 +130,21 @@ pub struct MeasureDef {
 }
 
 /// A target level on a rubric indicator ("reach getting_better on 3a").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IndicatorTarget {
     pub indicator: String,
     pub level: String,
 }
 
 /// Who decides what, in an operational agreement.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DecisionRight {
     pub decision: String,
     pub who: String,
 }
 
 /// One action step of a strategic plan (seed 004).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionStep {
     pub action: String,
     #[serde(default)]

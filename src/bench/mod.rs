@@ -3,7 +3,9 @@
 //! # Layout
 //! - [`log`]: durable appends (latency and throughput) against `fdatasync` and raw sled.
 //! - [`replay`]: projection rebuild, start-up with checkpoints, as-of queries.
+//! - [`http`]: the server over HTTP (durable writes, reads) against PostgreSQL.
 
+pub mod http;
 pub mod log;
 pub mod replay;
 

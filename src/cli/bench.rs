@@ -1,4 +1,4 @@
-//! `trellis bench log|replay`: measurements that print their own baselines.
+//! `trellis bench log|replay|http`: measurements that print their own baselines.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +27,15 @@ pub enum BenchAction {
         #[arg(long, default_value_t = 500)]
         queries: usize,
         /// Where to keep the generated log (default: inside the data directory).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// The server over HTTP: durable writes and reads, against PostgreSQL (pgbench).
+    Http {
+        /// The longest each measure runs (also pgbench's -T).
+        #[arg(long, default_value_t = crate::bench::http::DEFAULT_SECONDS)]
+        seconds: u64,
+        /// Where to put the scratch store (default: inside the data directory).
         #[arg(long)]
         dir: Option<PathBuf>,
     },
@@ -63,6 +72,20 @@ pub fn run(data: &Path, action: BenchAction) -> anyhow::Result<ExitCode> {
                 queries,
             })?;
             println!("{report}");
+        }
+        BenchAction::Http { seconds, dir } => {
+            let default = dir.is_none();
+            let dir = dir.unwrap_or_else(|| data.join("bench"));
+            std::fs::create_dir_all(&dir)?;
+            let report = crate::bench::http::run(&crate::bench::http::HttpBenchOpts {
+                dir: dir.clone(),
+                seconds,
+            });
+            if default {
+                // Only when it is left empty.
+                let _ = std::fs::remove_dir(&dir);
+            }
+            println!("{}", report?);
         }
         BenchAction::ReplayChild { mode } => {
             let report = replay::run_child(data, mode)?;

@@ -11,9 +11,11 @@ use super::state::State;
 use super::Decision;
 
 /// Name a person responsible, consulted or informed on a goal or milestone.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRaci {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     pub item: ItemRef,
     pub role: RaciRole,
@@ -23,9 +25,11 @@ pub struct AssignRaci {
 }
 
 /// Make someone else accountable for a goal or milestone, with a reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReassignAccountable {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     pub item: ItemRef,
     pub to: String,

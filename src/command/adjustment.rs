@@ -10,9 +10,11 @@ use super::state::State;
 use super::Decision;
 
 /// Log a course correction in a cycle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogAdjustment {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     /// The caller's id for the adjustment; `adj-<n>` (per cycle) when not given.
     #[serde(default)]

@@ -13,9 +13,11 @@ use super::state::State;
 use super::Decision;
 
 /// Record (the next version of) an org unit's operational agreement.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordAgreement {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     pub how_we_work: String,
     #[serde(default)]
@@ -25,9 +27,11 @@ pub struct RecordAgreement {
 }
 
 /// Record (the next version of) an org unit's strategic plan.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordStrategicPlan {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     /// The area of operation with the greatest leverage on student learning.
     pub focus: String,

@@ -11,9 +11,11 @@ use super::state::State;
 use super::Decision;
 
 /// Log a celebration in a cycle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogCelebration {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     /// The caller's id for the celebration; `cel-<n>` (per cycle) when not given.
     #[serde(default)]

@@ -16,9 +16,11 @@ use super::state::{Kind, Owner, Retraction, State};
 use super::Decision;
 
 /// Retract the fact at a log position, with a reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetractEvent {
+    /// Given by the path.
+    #[schema(ignore)]
     pub position: u64,
     pub reason: String,
     #[serde(default)]

@@ -11,7 +11,7 @@ use super::state::State;
 use super::{Context, Decision};
 
 /// Open an improvement cycle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenCycle {
     /// The caller's id for the cycle (a slug or a ULID); `c-<n>` when not given.
@@ -34,9 +34,11 @@ pub struct OpenCycle {
 
 /// Move a cycle to its next phase. The caller says which phase it moves to, so a request
 /// made on a stale screen is refused instead of skipping a phase.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePhase {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     pub to: Phase,
     #[serde(default)]
@@ -44,9 +46,11 @@ pub struct ChangePhase {
 }
 
 /// Close a cycle with a summary.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseCycle {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     pub summary: String,
     #[serde(default)]

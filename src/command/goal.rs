@@ -12,9 +12,11 @@ use super::state::{Cycle, Goal, GoalDef, State, Status};
 use super::{Context, Decision};
 
 /// Set a goal in a cycle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetGoal {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     /// The caller's id for the goal; `g-<n>` (per cycle) when not given.
     #[serde(default)]
@@ -35,10 +37,14 @@ pub struct SetGoal {
 
 /// Give an open goal new values, with a reason. The accountable person changes through
 /// `reassign_accountable`, not here.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviseGoal {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub goal: String,
     pub statement: String,
     #[serde(default)]
@@ -54,10 +60,14 @@ pub struct ReviseGoal {
 }
 
 /// Record that a goal was met, with the evidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkGoalMet {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub goal: String,
     pub evidence: String,
     #[serde(default)]
@@ -65,10 +75,14 @@ pub struct MarkGoalMet {
 }
 
 /// Drop a goal, with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropGoal {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub goal: String,
     pub reason: String,
     #[serde(default)]

@@ -10,10 +10,14 @@ use super::state::State;
 use super::Decision;
 
 /// Record an interim value of a goal's measure, as of `on`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordMeasure {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub goal: String,
     pub value: f64,
     /// Where the number comes from (a report, a system, a count).

@@ -12,10 +12,14 @@ use super::state::{Cycle, Milestone, State, Status};
 use super::Decision;
 
 /// Plan a milestone of an open goal.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanMilestone {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub goal: String,
     /// The caller's id for the milestone; `m-<n>` (per cycle) when not given.
     #[serde(default)]
@@ -30,10 +34,14 @@ pub struct PlanMilestone {
 }
 
 /// Move an open milestone's due date, with a reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleMilestone {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub milestone: String,
     pub to: NaiveDate,
     pub reason: String,
@@ -42,10 +50,14 @@ pub struct RescheduleMilestone {
 }
 
 /// Record that a milestone was reached, with the evidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkMilestoneReached {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub milestone: String,
     pub evidence: String,
     #[serde(default)]
@@ -53,10 +65,14 @@ pub struct MarkMilestoneReached {
 }
 
 /// Record that a milestone was missed, with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkMilestoneMissed {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub milestone: String,
     pub reason: String,
     #[serde(default)]

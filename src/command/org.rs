@@ -10,7 +10,7 @@ use super::state::State;
 use super::Decision;
 
 /// Register an org unit in the tree.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterOrgUnit {
     /// A slug, unique across the tree.

@@ -10,7 +10,7 @@ use super::state::State;
 use super::Decision;
 
 /// Add a person.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddPerson {
     pub person: String,

@@ -10,9 +10,11 @@ use super::state::State;
 use super::{Context, Decision};
 
 /// Rate an indicator of an adopted rubric for an org unit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateIndicator {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     pub rubric: String,
     /// Which adopted version; the latest the org adopted when not given.

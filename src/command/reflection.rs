@@ -14,9 +14,11 @@ use super::{Context, Decision};
 const QUESTION_SET: &str = "rapid-improvement";
 
 /// Answer a reflection question for the first time in a cycle.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerReflection {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
     pub question: String,
     pub answer: String,
@@ -25,10 +27,14 @@ pub struct AnswerReflection {
 }
 
 /// Give a new answer to a question the cycle already answered.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviseReflection {
+    /// Given by the path.
+    #[schema(ignore)]
     pub cycle: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub question: String,
     pub answer: String,
     #[serde(default)]

@@ -11,9 +11,11 @@ use super::state::{Role, State};
 use super::Decision;
 
 /// Define a role in an org unit, or define it again (a new version, which needs a reason).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefineRole {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     pub role: String,
     pub title: String,
@@ -31,10 +33,14 @@ pub struct DefineRole {
 }
 
 /// Make a person a holder of a role.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignRole {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub role: String,
     pub person: String,
     #[serde(default)]
@@ -42,10 +48,14 @@ pub struct AssignRole {
 }
 
 /// End a person's holding of a role.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseRole {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
+    /// Given by the path.
+    #[schema(ignore)]
     pub role: String,
     pub person: String,
     #[serde(default)]

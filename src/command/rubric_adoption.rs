@@ -11,9 +11,11 @@ use super::state::State;
 use super::{Context, Decision};
 
 /// Adopt a rubric of the catalog for an org unit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptRubric {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     pub rubric: String,
     /// Which version; the catalog's latest when not given (the event records the number).

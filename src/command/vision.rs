@@ -11,9 +11,11 @@ use super::state::State;
 use super::Decision;
 
 /// Adopt an org unit's first vision (version 1).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdoptVision {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     pub statement: String,
     /// The portrait of a graduate: what thriving students are and can do.
@@ -24,9 +26,11 @@ pub struct AdoptVision {
 }
 
 /// Record that the community revisited the current vision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewVision {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     /// The version the reviewers read; when given it must be the current one, so a review
     /// of a version that was revised meanwhile is not filed under the new text.
@@ -39,9 +43,11 @@ pub struct ReviewVision {
 }
 
 /// Record a new version of the vision.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviseVision {
+    /// Given by the path.
+    #[schema(ignore)]
     pub org: String,
     pub statement: String,
     #[serde(default)]

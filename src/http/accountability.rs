@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,12 +13,15 @@ use super::people::TodayQuery;
 use super::read::{view, AsOf};
 use crate::replay;
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new().route("/accountability", get(accountability_list))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new().routes(routes!(accountability_list))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrgQuery {
     pub org: Option<String>,
 }
@@ -27,6 +29,13 @@ pub struct OrgQuery {
 /// Per person, open items (overdue, due soon) with roles and RACI; per unit, unowned items
 /// and reassignments. With `org`, that unit only; a scoped token must name one within its
 /// subtree, or gets its own unit.
+#[utoipa::path(
+    get,
+    path = "/accountability",
+    tag = "accountability",
+    params(super::extract::PointQuery, OrgQuery, TodayQuery),
+    responses((status = 200, description = "OK", body = super::openapi::Accountability), super::openapi::ReadErrors)
+)]
 pub async fn accountability_list(
     State(s): State<Arc<Server>>,
     c: Caller,

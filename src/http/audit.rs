@@ -3,19 +3,26 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::Caller;
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new().route("/audit/verify", get(verify_show))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new().routes(routes!(verify_show))
 }
 
 /// Walks every event, recomputing each hash link, on the pool that as-of folds use.
+#[utoipa::path(
+    get,
+    path = "/audit/verify",
+    tag = "audit",
+    responses((status = 200, description = "OK", body = super::openapi::Verify), super::openapi::ReadErrors)
+)]
 pub async fn verify_show(State(s): State<Arc<Server>>, c: Caller) -> Result<Json<Value>, ApiError> {
     if !c.sees_all() {
         return Err(ApiError::forbidden(

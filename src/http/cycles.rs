@@ -6,8 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,27 +16,34 @@ use super::read::{view, AsOf, Page};
 use super::write::{command, id};
 use crate::replay;
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/cycles", post(cycles_create).get(cycles_list))
-        .route("/cycles/{cycle}", get(cycles_show))
-        .route("/cycles/{cycle}/timeline", get(timeline_show))
-        .route("/cycles/{cycle}/phase", post(phase_create))
-        .route("/cycles/{cycle}/close", post(close_create))
-        .route("/cycles/{cycle}/raci", post(raci_create))
-        .route("/cycles/{cycle}/reassignments", post(reassignments_create))
-        .route("/cycles/{cycle}/adjustments", post(adjustments_create))
-        .route("/cycles/{cycle}/celebrations", post(celebrations_create))
-        .route("/cycles/{cycle}/reflections", post(reflections_create))
-        .route(
-            "/cycles/{cycle}/reflections/{question}/revisions",
-            post(reflection_revisions_create),
-        )
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(cycles_create, cycles_list))
+        .routes(routes!(cycles_show))
+        .routes(routes!(timeline_show))
+        .routes(routes!(phase_create))
+        .routes(routes!(close_create))
+        .routes(routes!(raci_create))
+        .routes(routes!(reassignments_create))
+        .routes(routes!(adjustments_create))
+        .routes(routes!(celebrations_create))
+        .routes(routes!(reflections_create))
+        .routes(routes!(reflection_revisions_create))
 }
 
 type S = State<Arc<Server>>;
 
+#[utoipa::path(
+    post,
+    path = "/cycles",
+    tag = "cycles",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::OpenCycle, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn cycles_create(
     State(s): S,
     c: Caller,
@@ -59,6 +65,14 @@ async fn in_cycle(
     command(s, c, tag, &[id("cycle", cycle)], h, b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/phase",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ChangePhase, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn phase_create(
     State(s): S,
     c: Caller,
@@ -69,6 +83,14 @@ pub async fn phase_create(
     in_cycle(&s, c, "change_phase", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/close",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::CloseCycle, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn close_create(
     State(s): S,
     c: Caller,
@@ -79,6 +101,14 @@ pub async fn close_create(
     in_cycle(&s, c, "close_cycle", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/raci",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::AssignRaci, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn raci_create(
     State(s): S,
     c: Caller,
@@ -89,6 +119,14 @@ pub async fn raci_create(
     in_cycle(&s, c, "assign_raci", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/reassignments",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ReassignAccountable, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn reassignments_create(
     State(s): S,
     c: Caller,
@@ -99,6 +137,14 @@ pub async fn reassignments_create(
     in_cycle(&s, c, "reassign_accountable", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/adjustments",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::LogAdjustment, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn adjustments_create(
     State(s): S,
     c: Caller,
@@ -109,6 +155,14 @@ pub async fn adjustments_create(
     in_cycle(&s, c, "log_adjustment", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/celebrations",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::LogCelebration, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn celebrations_create(
     State(s): S,
     c: Caller,
@@ -119,6 +173,14 @@ pub async fn celebrations_create(
     in_cycle(&s, c, "log_celebration", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/reflections",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::AnswerReflection, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn reflections_create(
     State(s): S,
     c: Caller,
@@ -129,6 +191,14 @@ pub async fn reflections_create(
     in_cycle(&s, c, "answer_reflection", &cycle, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/reflections/{question}/revisions",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("question" = String, Path, description = "A reflection question's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ReviseReflection, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn reflection_revisions_create(
     State(s): S,
     c: Caller,
@@ -140,7 +210,8 @@ pub async fn reflection_revisions_create(
     command(&s, c, "revise_reflection", &path, &h, &b).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CycleFilter {
     /// Only this org unit's cycles.
     pub org: Option<String>,
@@ -149,6 +220,13 @@ pub struct CycleFilter {
 }
 
 /// The cycles the caller may read, in the order they were opened, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/cycles",
+    tag = "cycles",
+    params(super::extract::PointQuery, CycleFilter, super::read::Page),
+    responses((status = 200, description = "OK", body = super::openapi::CycleList), super::openapi::ReadErrors)
+)]
 pub async fn cycles_list(
     State(s): S,
     c: Caller,
@@ -175,6 +253,13 @@ pub async fn cycles_list(
 }
 
 /// One cycle: its header, goals, milestones and reflection answers.
+#[utoipa::path(
+    get,
+    path = "/cycles/{cycle}",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::CycleShow), super::openapi::ReadErrors)
+)]
 pub async fn cycles_show(
     State(s): S,
     c: Caller,
@@ -209,6 +294,13 @@ pub fn readable<'v>(
 }
 
 /// A cycle's facts in the order they happened, folded from its own stream up to the point.
+#[utoipa::path(
+    get,
+    path = "/cycles/{cycle}/timeline",
+    tag = "cycles",
+    params(("cycle" = String, Path, description = "A cycle's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::Timeline), super::openapi::ReadErrors)
+)]
 pub async fn timeline_show(
     State(s): S,
     c: Caller,

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use trellis_events::{Envelope, Log, KINDS};
@@ -17,17 +16,27 @@ use super::extract::{instant_from, instant_until, Caller, JsonBytes, Q};
 use super::read::{DEFAULT_PAGE, MAX_PAGE};
 use super::write::{command, id};
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The most events one page reads while looking for matches; a page that stops there says
 /// where to go on (`next_after`), so no filter makes a request read the whole log.
 const MAX_SCAN: u64 = 20_000;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/events", get(events_list))
-        .route("/events/{position}/retractions", post(retractions_create))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(events_list))
+        .routes(routes!(retractions_create))
 }
 
+#[utoipa::path(
+    post,
+    path = "/events/{position}/retractions",
+    tag = "events",
+    params(("position" = u64, Path, description = "An event's log position"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RetractEvent, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn retractions_create(
     State(s): State<Arc<Server>>,
     c: Caller,
@@ -38,7 +47,8 @@ pub async fn retractions_create(
     command(&s, c, "retract_event", &[id("position", &position)], &h, &b).await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Events after this position (default 0: from the start).
     pub after: Option<u64>,
@@ -86,6 +96,13 @@ pub fn stream_org<'v>(views: &'v Projections, stream: &'v str) -> Option<&'v str
 
 /// The log, a page at a time, filtered by stream, actor, kind and recorded time; a scoped
 /// token sees only the events of its subtree.
+#[utoipa::path(
+    get,
+    path = "/events",
+    tag = "events",
+    params(EventsQuery),
+    responses((status = 200, description = "OK", body = super::openapi::EventPage), super::openapi::ReadErrors)
+)]
 pub async fn events_list(
     State(s): State<Arc<Server>>,
     c: Caller,

@@ -169,7 +169,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
 
 /// Which point of the log a read is about: `as_of` (an RFC 3339 instant, or a day, which
 /// stands for its end in UTC) or `at_position`; neither means now.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PointQuery {
     pub as_of: Option<String>,
     pub at_position: Option<u64>,

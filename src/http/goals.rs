@@ -5,8 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
 use super::cycles::readable;
@@ -15,25 +14,29 @@ use super::extract::{Caller, JsonBytes, PointQuery, Q};
 use super::read::{view, AsOf};
 use super::write::{command, id};
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/cycles/{cycle}/goals", post(goals_create))
-        .route("/cycles/{cycle}/goals/{goal}", get(goals_show))
-        .route(
-            "/cycles/{cycle}/goals/{goal}/revisions",
-            post(revisions_create),
-        )
-        .route("/cycles/{cycle}/goals/{goal}/met", post(met_create))
-        .route("/cycles/{cycle}/goals/{goal}/dropped", post(dropped_create))
-        .route(
-            "/cycles/{cycle}/goals/{goal}/measures",
-            post(measures_create),
-        )
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(goals_create))
+        .routes(routes!(goals_show))
+        .routes(routes!(revisions_create))
+        .routes(routes!(met_create))
+        .routes(routes!(dropped_create))
+        .routes(routes!(measures_create))
 }
 
 type S = State<Arc<Server>>;
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/goals",
+    tag = "goals",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::SetGoal, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn goals_create(
     State(s): S,
     c: Caller,
@@ -56,6 +59,14 @@ async fn on_goal(
     command(s, c, tag, &[id("cycle", &cycle), id("goal", &goal)], h, b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/goals/{goal}/revisions",
+    tag = "goals",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ReviseGoal, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn revisions_create(
     State(s): S,
     c: Caller,
@@ -66,6 +77,14 @@ pub async fn revisions_create(
     on_goal(&s, c, "revise_goal", p, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/goals/{goal}/met",
+    tag = "goals",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::MarkGoalMet, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn met_create(
     State(s): S,
     c: Caller,
@@ -76,6 +95,14 @@ pub async fn met_create(
     on_goal(&s, c, "mark_goal_met", p, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/goals/{goal}/dropped",
+    tag = "goals",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::DropGoal, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn dropped_create(
     State(s): S,
     c: Caller,
@@ -86,6 +113,14 @@ pub async fn dropped_create(
     on_goal(&s, c, "drop_goal", p, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/goals/{goal}/measures",
+    tag = "goals",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RecordMeasure, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn measures_create(
     State(s): S,
     c: Caller,
@@ -97,6 +132,13 @@ pub async fn measures_create(
 }
 
 /// One goal as the cycle's view shows it.
+#[utoipa::path(
+    get,
+    path = "/cycles/{cycle}/goals/{goal}",
+    tag = "goals",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::GoalShow), super::openapi::ReadErrors)
+)]
 pub async fn goals_show(
     State(s): S,
     c: Caller,

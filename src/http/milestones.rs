@@ -5,8 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
 use super::cycles::readable;
@@ -15,33 +14,28 @@ use super::extract::{Caller, JsonBytes, PointQuery, Q};
 use super::read::{view, AsOf};
 use super::write::{command, id};
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route(
-            "/cycles/{cycle}/goals/{goal}/milestones",
-            post(milestones_create),
-        )
-        .route(
-            "/cycles/{cycle}/milestones/{milestone}",
-            get(milestones_show),
-        )
-        .route(
-            "/cycles/{cycle}/milestones/{milestone}/reschedules",
-            post(reschedules_create),
-        )
-        .route(
-            "/cycles/{cycle}/milestones/{milestone}/reached",
-            post(reached_create),
-        )
-        .route(
-            "/cycles/{cycle}/milestones/{milestone}/missed",
-            post(missed_create),
-        )
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(milestones_create))
+        .routes(routes!(milestones_show))
+        .routes(routes!(reschedules_create))
+        .routes(routes!(reached_create))
+        .routes(routes!(missed_create))
 }
 
 type S = State<Arc<Server>>;
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/goals/{goal}/milestones",
+    tag = "milestones",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::PlanMilestone, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn milestones_create(
     State(s): S,
     c: Caller,
@@ -66,6 +60,14 @@ async fn on_milestone(
     command(s, c, tag, &path, h, b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/milestones/{milestone}/reschedules",
+    tag = "milestones",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RescheduleMilestone, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn reschedules_create(
     State(s): S,
     c: Caller,
@@ -76,6 +78,14 @@ pub async fn reschedules_create(
     on_milestone(&s, c, "reschedule_milestone", p, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/milestones/{milestone}/reached",
+    tag = "milestones",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::MarkMilestoneReached, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn reached_create(
     State(s): S,
     c: Caller,
@@ -86,6 +96,14 @@ pub async fn reached_create(
     on_milestone(&s, c, "mark_milestone_reached", p, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/cycles/{cycle}/milestones/{milestone}/missed",
+    tag = "milestones",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::MarkMilestoneMissed, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn missed_create(
     State(s): S,
     c: Caller,
@@ -97,6 +115,13 @@ pub async fn missed_create(
 }
 
 /// One milestone as the cycle's view shows it.
+#[utoipa::path(
+    get,
+    path = "/cycles/{cycle}/milestones/{milestone}",
+    tag = "milestones",
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::MilestoneShow), super::openapi::ReadErrors)
+)]
 pub async fn milestones_show(
     State(s): S,
     c: Caller,

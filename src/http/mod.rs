@@ -19,6 +19,7 @@ pub mod events;
 pub mod extract;
 pub mod goals;
 pub mod milestones;
+pub mod openapi;
 pub mod orgs;
 pub mod people;
 pub mod read;
@@ -26,17 +27,19 @@ pub mod rubrics;
 pub mod tokens;
 pub mod write;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::server::Server;
 use error::ApiError;
@@ -47,9 +50,10 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// The longest a request may take before it is answered 503.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The whole HTTP surface over `server`.
-pub fn router(server: Arc<Server>) -> Router {
-    let api = Router::new()
+/// The routes under `/api/v1` with their OpenAPI description: the one list of what is
+/// served and of what the document says.
+pub fn api() -> OpenApiRouter<Arc<Server>> {
+    let api = OpenApiRouter::new()
         .merge(orgs::router())
         .merge(people::router())
         .merge(cycles::router())
@@ -60,10 +64,20 @@ pub fn router(server: Arc<Server>) -> Router {
         .merge(audit::router())
         .merge(rubrics::router())
         .merge(tokens::router())
-        .route("/healthz", get(healthz));
-    Router::new()
-        .nest("/api/v1", api)
-        .fallback(not_found)
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json));
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).nest("/api/v1", api)
+}
+
+/// The OpenAPI 3.1 document of [`api`], with the bearer token required wherever it is.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::secure(api().split_for_parts().1)
+}
+
+/// The whole HTTP surface over `server`.
+pub fn router(server: Arc<Server>) -> Router {
+    let (api, _) = api().split_for_parts();
+    api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(logged))
@@ -77,8 +91,25 @@ pub fn router(server: Arc<Server>) -> Router {
 }
 
 /// Liveness, without a token.
+#[utoipa::path(get, path = "/healthz", tag = "meta",
+    responses((status = 200, description = "The server is up", body = openapi::Health)))]
 async fn healthz() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "ok": true }))
+}
+
+/// This document, without a token.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API",
+        content_type = "application/json", body = Object)))]
+async fn openapi_json() -> Result<Response, ApiError> {
+    static SPEC: OnceLock<Result<String, String>> = OnceLock::new();
+    let spec = SPEC.get_or_init(|| openapi().to_json().map_err(|e| e.to_string()));
+    match spec {
+        Ok(json) => {
+            Ok(([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response())
+        }
+        Err(e) => Err(ApiError::internal(e)),
+    }
 }
 
 async fn not_found() -> ApiError {

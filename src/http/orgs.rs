@@ -6,8 +6,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -17,37 +16,38 @@ use super::read::{view, AsOf};
 use super::write::{command, id};
 use crate::replay;
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/orgs", post(orgs_create).get(orgs_list))
-        .route("/orgs/{org}", get(orgs_show))
-        .route("/orgs/{org}/roles", post(roles_create))
-        .route(
-            "/orgs/{org}/roles/{role}/holders",
-            post(role_holders_create),
-        )
-        .route(
-            "/orgs/{org}/roles/{role}/releases",
-            post(role_releases_create),
-        )
-        .route("/orgs/{org}/vision", post(vision_create))
-        .route(
-            "/orgs/{org}/vision/revisions",
-            post(vision_revisions_create),
-        )
-        .route("/orgs/{org}/vision/reviews", post(vision_reviews_create))
-        .route("/orgs/{org}/agreements", post(agreements_create))
-        .route("/orgs/{org}/plans", post(plans_create))
-        .route("/orgs/{org}/rubrics", post(rubric_adoptions_create))
-        .route("/orgs/{org}/ratings", post(ratings_create))
-        .route("/orgs/{org}/maturity", get(maturity_show))
-        .route("/orgs/{org}/maturity/{indicator}", get(trajectory_show))
-        .route("/orgs/{org}/documents", get(documents_show))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(orgs_create, orgs_list))
+        .routes(routes!(orgs_show))
+        .routes(routes!(roles_create))
+        .routes(routes!(role_holders_create))
+        .routes(routes!(role_releases_create))
+        .routes(routes!(vision_create))
+        .routes(routes!(vision_revisions_create))
+        .routes(routes!(vision_reviews_create))
+        .routes(routes!(agreements_create))
+        .routes(routes!(plans_create))
+        .routes(routes!(rubric_adoptions_create))
+        .routes(routes!(ratings_create))
+        .routes(routes!(maturity_show))
+        .routes(routes!(trajectory_show))
+        .routes(routes!(documents_show))
 }
 
 type S = State<Arc<Server>>;
 
+#[utoipa::path(
+    post,
+    path = "/orgs",
+    tag = "orgs",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RegisterOrgUnit, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn orgs_create(
     State(s): S,
     c: Caller,
@@ -57,6 +57,14 @@ pub async fn orgs_create(
     command(&s, c, "register_org_unit", &[], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/roles",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::DefineRole, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn roles_create(
     State(s): S,
     c: Caller,
@@ -67,6 +75,14 @@ pub async fn roles_create(
     command(&s, c, "define_role", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/roles/{role}/holders",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("role" = String, Path, description = "A role's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::AssignRole, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn role_holders_create(
     State(s): S,
     c: Caller,
@@ -78,6 +94,14 @@ pub async fn role_holders_create(
     command(&s, c, "assign_role", &path, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/roles/{role}/releases",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("role" = String, Path, description = "A role's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ReleaseRole, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn role_releases_create(
     State(s): S,
     c: Caller,
@@ -89,6 +113,14 @@ pub async fn role_releases_create(
     command(&s, c, "release_role", &path, &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/vision",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::AdoptVision, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn vision_create(
     State(s): S,
     c: Caller,
@@ -99,6 +131,14 @@ pub async fn vision_create(
     command(&s, c, "adopt_vision", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/vision/revisions",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ReviseVision, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn vision_revisions_create(
     State(s): S,
     c: Caller,
@@ -109,6 +149,14 @@ pub async fn vision_revisions_create(
     command(&s, c, "revise_vision", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/vision/reviews",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::ReviewVision, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn vision_reviews_create(
     State(s): S,
     c: Caller,
@@ -119,6 +167,14 @@ pub async fn vision_reviews_create(
     command(&s, c, "review_vision", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/agreements",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RecordAgreement, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn agreements_create(
     State(s): S,
     c: Caller,
@@ -129,6 +185,14 @@ pub async fn agreements_create(
     command(&s, c, "record_agreement", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/plans",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RecordStrategicPlan, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn plans_create(
     State(s): S,
     c: Caller,
@@ -139,6 +203,14 @@ pub async fn plans_create(
     command(&s, c, "record_strategic_plan", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/rubrics",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::AdoptRubric, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn rubric_adoptions_create(
     State(s): S,
     c: Caller,
@@ -149,6 +221,14 @@ pub async fn rubric_adoptions_create(
     command(&s, c, "adopt_rubric", &[id("org", &org)], &h, &b).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/orgs/{org}/ratings",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::RateIndicator, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn ratings_create(
     State(s): S,
     c: Caller,
@@ -160,6 +240,13 @@ pub async fn ratings_create(
 }
 
 /// The org tree: every unit the caller may read, each with its children.
+#[utoipa::path(
+    get,
+    path = "/orgs",
+    tag = "orgs",
+    params(super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::OrgList), super::openapi::ReadErrors)
+)]
 pub async fn orgs_list(
     State(s): S,
     c: Caller,
@@ -178,6 +265,13 @@ pub async fn orgs_list(
 }
 
 /// One unit, its children and its cycles.
+#[utoipa::path(
+    get,
+    path = "/orgs/{org}",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::OrgShow), super::openapi::ReadErrors)
+)]
 pub async fn orgs_show(
     State(s): S,
     c: Caller,
@@ -195,6 +289,13 @@ pub async fn orgs_show(
 
 /// Where the unit stands on each rubric it adopted, with its schools' roll-up; each
 /// indicator's trajectory is its own resource (it grows with every rating).
+#[utoipa::path(
+    get,
+    path = "/orgs/{org}/maturity",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::OrgView), super::openapi::ReadErrors)
+)]
 pub async fn maturity_show(
     State(s): S,
     c: Caller,
@@ -215,7 +316,8 @@ pub async fn maturity_show(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RubricQuery {
     /// Which adopted rubric the indicator is of (default: the first adopted that has it).
     pub rubric: Option<String>,
@@ -223,6 +325,13 @@ pub struct RubricQuery {
 
 /// One indicator's ratings for one unit, in the order they happened, with the rubric's
 /// descriptor of each level rated.
+#[utoipa::path(
+    get,
+    path = "/orgs/{org}/maturity/{indicator}",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), ("indicator" = String, Path, description = "A rubric indicator's id"), super::extract::PointQuery, RubricQuery),
+    responses((status = 200, description = "OK", body = super::openapi::Trajectory), super::openapi::ReadErrors)
+)]
 pub async fn trajectory_show(
     State(s): S,
     c: Caller,
@@ -284,6 +393,13 @@ pub async fn trajectory_show(
 }
 
 /// The unit's vision, agreements, plans and roles, every version kept.
+#[utoipa::path(
+    get,
+    path = "/orgs/{org}/documents",
+    tag = "orgs",
+    params(("org" = String, Path, description = "An org unit's id"), super::extract::PointQuery),
+    responses((status = 200, description = "OK", body = super::openapi::OrgView), super::openapi::ReadErrors)
+)]
 pub async fn documents_show(
     State(s): S,
     c: Caller,

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -17,15 +16,25 @@ use super::read::{view, AsOf, Page};
 use super::write::command;
 use crate::replay;
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/people", post(people_create).get(people_list))
-        .route("/people/{person}/accountability", get(accountability_show))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(people_create, people_list))
+        .routes(routes!(accountability_show))
 }
 
 type S = State<Arc<Server>>;
 
+#[utoipa::path(
+    post,
+    path = "/people",
+    tag = "people",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    request_body(content = crate::command::AddPerson, content_type = "application/json"),
+    responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
+)]
 pub async fn people_create(
     State(s): S,
     c: Caller,
@@ -36,6 +45,13 @@ pub async fn people_create(
 }
 
 /// Everyone added, by id, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/people",
+    tag = "people",
+    params(super::extract::PointQuery, super::read::Page),
+    responses((status = 200, description = "OK", body = super::openapi::PersonList), super::openapi::ReadErrors)
+)]
 pub async fn people_list(
     State(s): S,
     _c: Caller,
@@ -49,7 +65,8 @@ pub async fn people_list(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TodayQuery {
     /// The day overdue and due-soon items are judged on (default: the point's day, or today).
     pub today: Option<NaiveDate>,
@@ -57,6 +74,13 @@ pub struct TodayQuery {
 
 /// What one person answers for: open items (overdue, due soon), roles and RACI; a scoped
 /// token sees only the part of their work within its subtree.
+#[utoipa::path(
+    get,
+    path = "/people/{person}/accountability",
+    tag = "people",
+    params(("person" = String, Path, description = "A person's id"), super::extract::PointQuery, TodayQuery),
+    responses((status = 200, description = "OK", body = super::openapi::Accountability), super::openapi::ReadErrors)
+)]
 pub async fn accountability_show(
     State(s): S,
     c: Caller,

@@ -72,7 +72,8 @@ impl Point {
 }
 
 /// `limit` and `offset` of a paged list.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
     pub limit: Option<usize>,
     pub offset: Option<usize>,

@@ -3,21 +3,28 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::{Caller, Q};
 use crate::server::Server;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/rubrics", get(rubrics_list))
-        .route("/rubrics/{id}", get(rubrics_show))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(rubrics_list))
+        .routes(routes!(rubrics_show))
 }
 
+#[utoipa::path(
+    get,
+    path = "/rubrics",
+    tag = "rubrics",
+    responses((status = 200, description = "OK", body = super::openapi::RubricList), super::openapi::ReadErrors)
+)]
 pub async fn rubrics_list(State(s): State<Arc<Server>>, _c: Caller) -> Json<Value> {
     let rubrics: Vec<Value> = s
         .catalog
@@ -37,13 +44,21 @@ pub async fn rubrics_list(State(s): State<Arc<Server>>, _c: Caller) -> Json<Valu
     Json(json!({ "rubrics": rubrics }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// Default: the latest version.
     pub version: Option<u32>,
 }
 
 /// A whole rubric: areas → practices → indicators → descriptors, and its questions.
+#[utoipa::path(
+    get,
+    path = "/rubrics/{id}",
+    tag = "rubrics",
+    params(("id" = String, Path, description = "The id"), VersionQuery),
+    responses((status = 200, description = "OK", body = super::openapi::RubricDoc), super::openapi::ReadErrors)
+)]
 pub async fn rubrics_show(
     State(s): State<Arc<Server>>,
     _c: Caller,

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,14 +13,16 @@ use super::error::ApiError;
 use super::extract::{Caller, JsonBytes};
 use crate::server::Server;
 use crate::token::Role;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<Arc<Server>> {
-    Router::new()
-        .route("/tokens", post(tokens_create).get(tokens_list))
-        .route("/tokens/{id}", delete(tokens_delete))
+pub fn router() -> OpenApiRouter<Arc<Server>> {
+    OpenApiRouter::new()
+        .routes(routes!(tokens_create, tokens_list))
+        .routes(routes!(tokens_delete))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub login: String,
@@ -31,6 +32,13 @@ pub struct NewToken {
 }
 
 /// Makes a token; the secret is in this answer and nowhere else, ever.
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    tag = "tokens",
+    request_body(content = NewToken, content_type = "application/json"),
+    responses((status = 201, description = "OK", body = super::openapi::Minted), super::openapi::AdminErrors)
+)]
 pub async fn tokens_create(
     State(s): State<Arc<Server>>,
     c: Caller,
@@ -53,12 +61,25 @@ pub async fn tokens_create(
 }
 
 /// Every token's grant (never a secret), revoked ones included.
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    tag = "tokens",
+    responses((status = 200, description = "OK", body = super::openapi::TokenList), super::openapi::AdminErrors)
+)]
 pub async fn tokens_list(State(s): State<Arc<Server>>, c: Caller) -> Result<Json<Value>, ApiError> {
     c.admin()?;
     Ok(Json(json!({ "tokens": s.tokens.list() })))
 }
 
 /// Revokes a token: refused from the next request on.
+#[utoipa::path(
+    delete,
+    path = "/tokens/{id}",
+    tag = "tokens",
+    params(("id" = String, Path, description = "The id")),
+    responses((status = 200, description = "OK", body = super::openapi::Grant), super::openapi::AdminErrors)
+)]
 pub async fn tokens_delete(
     State(s): State<Arc<Server>>,
     c: Caller,

@@ -83,8 +83,7 @@ pub fn parse(tag: &'static str, path: &[PathId<'_>], body: &[u8]) -> Result<Comm
         }
         fields.insert(p.field.to_string(), path_value(p)?);
     }
-    fields.insert("command".into(), Value::String(tag.into()));
-    serde_path_to_error::deserialize::<_, Command>(Value::Object(fields)).map_err(|e| {
+    typed(tag, Value::Object(fields)).map_err(|e| {
         let field = e.path().to_string();
         let message = e.inner().to_string();
         // serde names a missing or unknown field in the message, not in the path.
@@ -94,6 +93,54 @@ pub fn parse(tag: &'static str, path: &[PathId<'_>], body: &[u8]) -> Result<Comm
         };
         ApiError::invalid(field, message)
     })
+}
+
+/// Reads each command's own struct, not the tagged enum: serde buffers a tagged enum's
+/// fields first, which loses the path to the field that failed.
+macro_rules! commands {
+    ($($tag:literal => $variant:ident),* $(,)?) => {
+        fn typed(tag: &str, v: Value) -> Result<Command, serde_path_to_error::Error<serde_json::Error>> {
+            match tag {
+                $($tag => serde_path_to_error::deserialize(v).map(Command::$variant),)*
+                // Every route names one of the tags above; anything else goes through the enum.
+                _ => serde_path_to_error::deserialize(v),
+            }
+        }
+    };
+}
+
+commands! {
+    "register_org_unit" => RegisterOrgUnit,
+    "add_person" => AddPerson,
+    "define_role" => DefineRole,
+    "assign_role" => AssignRole,
+    "release_role" => ReleaseRole,
+    "adopt_vision" => AdoptVision,
+    "review_vision" => ReviewVision,
+    "revise_vision" => ReviseVision,
+    "record_agreement" => RecordAgreement,
+    "record_strategic_plan" => RecordStrategicPlan,
+    "adopt_rubric" => AdoptRubric,
+    "rate_indicator" => RateIndicator,
+    "open_cycle" => OpenCycle,
+    "change_phase" => ChangePhase,
+    "close_cycle" => CloseCycle,
+    "set_goal" => SetGoal,
+    "revise_goal" => ReviseGoal,
+    "mark_goal_met" => MarkGoalMet,
+    "drop_goal" => DropGoal,
+    "plan_milestone" => PlanMilestone,
+    "reschedule_milestone" => RescheduleMilestone,
+    "mark_milestone_reached" => MarkMilestoneReached,
+    "mark_milestone_missed" => MarkMilestoneMissed,
+    "record_measure" => RecordMeasure,
+    "assign_raci" => AssignRaci,
+    "reassign_accountable" => ReassignAccountable,
+    "log_adjustment" => LogAdjustment,
+    "log_celebration" => LogCelebration,
+    "answer_reflection" => AnswerReflection,
+    "revise_reflection" => ReviseReflection,
+    "retract_event" => RetractEvent,
 }
 
 /// A path id as JSON: a log position is a number, every other id a string.
@@ -180,6 +227,19 @@ mod tests {
         )
         .expect("parses");
         assert!(matches!(cmd, Command::CloseCycle(c) if c.cycle == "c-1" && c.summary == "done"));
+    }
+
+    #[test]
+    fn every_tag_reads_its_own_command_as_the_tagged_enum_names_it() {
+        let close = Command::CloseCycle(crate::command::CloseCycle {
+            cycle: "c".into(),
+            summary: "s".into(),
+            on: None,
+        });
+        let mut v = serde_json::to_value(&close).expect("json");
+        let tag = v["command"].as_str().unwrap_or_default().to_string();
+        v.as_object_mut().map(|o| o.remove("command"));
+        assert_eq!(typed(&tag, v).ok(), Some(close));
     }
 
     #[test]
