@@ -64,10 +64,17 @@ async fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("serving {} on {base}", data.display());
     server::run(listener, running.server.clone(), shutdown_signal()).await?;
-    println!("stopping: finishing in-flight writes");
+    // Whoever started the server may have stopped reading its output: say this without
+    // println!, which would end the process before the writes in flight are durable.
+    say("stopping: finishing in-flight writes");
     running.stop().await?;
-    println!("stopped");
+    say("stopped");
     Ok(())
+}
+
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// A school that has adopted a rubric, for the example request.

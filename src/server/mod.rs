@@ -98,10 +98,18 @@ impl Running {
         let views = Arc::try_unwrap(views)
             .map_err(|_| anyhow::anyhow!("the views are still shared"))?
             .into_live();
-        if state.position() == views.position() && state.position() == log.head_position() {
+        let head = log.head_position();
+        if state.position() == head && views.position() == head {
             let catalog = Arc::try_unwrap(catalog).unwrap_or_else(|c| (*c).clone());
             let app = App::from_parts(log, catalog, state, views);
             tokio::task::spawn_blocking(move || app.save_checkpoint()).await??;
+        } else {
+            tracing::warn!(
+                head,
+                write_model = state.position(),
+                views = views.position(),
+                "not checkpointing: the write model and the views are not both at the head"
+            );
         }
         Ok(())
     }
