@@ -18,6 +18,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod command;
 pub mod demo;
+pub mod export;
 pub mod http;
 pub mod progress;
 pub mod replay;

@@ -76,6 +76,8 @@ pub enum LogError {
         #[source]
         source: DecodeError,
     },
+    #[error("cannot restore the event at position {position}: {reason}")]
+    Restore { position: u64, reason: String },
     #[error("storage error: {0}")]
     Storage(#[from] sled::Error),
     #[error("i/o error on {path}: {source}")]
@@ -517,6 +519,66 @@ impl Log {
             }
         }
         Ok(out)
+    }
+
+    /// Writes events exactly as another log stored them (an import), after the events
+    /// already here: each record is the stored bytes (hash, then body) of the next position.
+    /// Each record's position, link and hash are checked as it goes; the records are written
+    /// in one batch with one durable flush, or not at all.
+    pub fn restore(&self, records: &[Vec<u8>]) -> Result<Head, LogError> {
+        let mut w = self.shared.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(why) = &w.broken {
+            return Err(LogError::Restore {
+                position: w.head.position + 1,
+                reason: why.clone(),
+            });
+        }
+        let mut head = w.head;
+        let mut batch = sled::Batch::default();
+        let mut versions = HashMap::new();
+        let mut last_recorded = w.last_recorded;
+        for stored in records {
+            let position = head.position + 1;
+            let bad = |reason: String| LogError::Restore { position, reason };
+            let (hash, body) = split_stored(stored).map_err(|e| bad(e.to_string()))?;
+            let env = decode_stored(stored).map_err(|e| bad(e.to_string()))?;
+            if env.position != position {
+                return Err(bad(format!("it says it is at position {}", env.position)));
+            }
+            if env.prev_hash != head.hash || Hash::link(&head.hash, body) != hash {
+                return Err(bad("its hash does not follow from the one before it".into()));
+            }
+            batch.insert(
+                keys::stream_entry(&env.stream, env.stream_version),
+                &position.to_be_bytes(),
+            );
+            versions.insert(env.stream, env.stream_version);
+            last_recorded = Some(env.recorded_at);
+            head = Head { position, hash };
+        }
+        if records.is_empty() {
+            return Ok(head);
+        }
+        let first = w.head.position + 1;
+        for (a, b) in segment::chunks(records) {
+            let value = segment::encode(records[a..b].iter().map(Vec::as_slice));
+            batch.insert(&keys::event(first + a as u64), value);
+        }
+        self.shared.tree.apply_batch(batch)?;
+        self.shared.db.flush()?;
+        w.store_file.sync_data().map_err(|source| LogError::Io {
+            path: self.shared.dir.join("store"),
+            source,
+        })?;
+        w.head = head;
+        w.last_recorded = last_recorded;
+        w.versions.extend(versions);
+        w.head_file.write(head).map_err(|source| LogError::Io {
+            path: self.shared.dir.join("head"),
+            source,
+        })?;
+        self.shared.head_tx.send_replace(head.position);
+        Ok(head)
     }
 
     /// What an idempotency key was first used for: its fingerprint and where its append

@@ -1,7 +1,7 @@
 //! `trellis bench http`: the server over HTTP, each figure beside PostgreSQL measured in the
 //! same run on the same machine.
 //!
-//! The server is started in this process on a scratch copy of the demo district, on a
+//! The server is started in this process on a freshly generated demo district, on a
 //! loopback port; the load generator is an HTTP client in the same process, one keep-alive
 //! connection per client (its own `reqwest::Client`), so it shares the machine's cores with
 //! the server. Four measures, each bounded in count and in time:
@@ -9,7 +9,10 @@
 //! 1. durable writes (a rating, answered 201 once durable) from one client, one at a time;
 //! 2. the same from [`CLIENTS`] concurrent clients (group commit across them);
 //! 3. reads of a school's maturity view from [`CLIENTS`] clients;
-//! 4. reads of a cycle's timeline from [`CLIENTS`] clients.
+//! 4. reads of a cycle's timeline from [`CLIENTS`] clients;
+//!
+//! and, as the ceiling HTTP and the load generator leave, `/healthz` (no token, no view).
+//! The reads run first, on the demo district as generated; the writes then add to it.
 //!
 //! The peer is PostgreSQL (Debian's `postgresql`), started on a scratch directory and a
 //! loopback port: an event table (`position bigserial`, `stream`, `version`, `data jsonb`,
@@ -115,6 +118,8 @@ pub struct HttpBenchReport {
     pub cycles: usize,
     pub one_write: Measure,
     pub many_write: Measure,
+    /// `/healthz` (no token, no view): what HTTP and the load generator allow at most.
+    pub healthz: Measure,
     pub maturity: Measure,
     pub timeline: Measure,
     pub peer: Peer,
@@ -162,6 +167,7 @@ fn run_in(scratch: &Path, seconds: u64) -> anyhow::Result<HttpBenchReport> {
         cycles: trellis.cycles,
         one_write: trellis.one_write,
         many_write: trellis.many_write,
+        healthz: trellis.healthz,
         maturity: trellis.maturity,
         timeline: trellis.timeline,
         peer,
@@ -173,6 +179,7 @@ struct ServerFigures {
     cycles: usize,
     one_write: Measure,
     many_write: Measure,
+    healthz: Measure,
     maturity: Measure,
     timeline: Measure,
 }
@@ -249,10 +256,15 @@ async fn measures(
     let run_load =
         |clients, max, make: MakeReq| load(base.clone(), token.clone(), clients, max, cap, make);
 
-    eprintln!("1 client, durable writes …");
-    let one_write = run_load(1, SEQUENTIAL_WRITES, Arc::new(rating.clone())).await?;
-    eprintln!("{CLIENTS} clients, durable writes …");
-    let many_write = run_load(CLIENTS, CONCURRENT_REQUESTS, Arc::new(rating)).await?;
+    // Reads first, of the demo district as generated (the writes then add tens of
+    // thousands of ratings to the schools whose maturity is read).
+    eprintln!("{CLIENTS} clients, /healthz (no token, no view) …");
+    let healthz = run_load(
+        CLIENTS,
+        CONCURRENT_REQUESTS,
+        Arc::new(|_| Req::Get("/healthz".into())),
+    )
+    .await?;
     eprintln!("{CLIENTS} clients, maturity reads …");
     let maturity = {
         let schools = schools.clone();
@@ -268,11 +280,16 @@ async fn measures(
             move |i: usize| Req::Get(format!("/cycles/{}/timeline", cycles[i % cycles.len()]));
         run_load(CLIENTS, CONCURRENT_REQUESTS, Arc::new(make)).await?
     };
+    eprintln!("1 client, durable writes …");
+    let one_write = run_load(1, SEQUENTIAL_WRITES, Arc::new(rating.clone())).await?;
+    eprintln!("{CLIENTS} clients, durable writes …");
+    let many_write = run_load(CLIENTS, CONCURRENT_REQUESTS, Arc::new(rating)).await?;
     Ok(ServerFigures {
         schools: schools.len(),
         cycles: n_cycles,
         one_write,
         many_write,
+        healthz,
         maturity,
         timeline,
     })
@@ -450,7 +467,7 @@ impl PgBin {
             .map_err(|e| format!("{} does not run: {e}", dir.join("pgbench").display()))?;
         let version = String::from_utf8_lossy(&out.stdout)
             .split_whitespace()
-            .last()
+            .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
             .unwrap_or("?")
             .to_string();
         Ok(PgBin { dir, version })
@@ -473,7 +490,7 @@ impl PgServer {
             .prefix("trellis-bench-pg-")
             .tempdir()
             .context("making PostgreSQL's scratch dir")?;
-        let as_postgres = std::fs::metadata("/proc/self").map_or(false, |m| m.uid() == 0);
+        let as_postgres = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
         if as_postgres {
             let uid = id_of("-u")?;
             let gid = id_of("-g")?;
@@ -789,6 +806,14 @@ impl fmt::Display for HttpBenchReport {
             many.map(|m| m.p99),
             false,
         ));
+        rows.push([
+            format!("{CLIENTS}-client /healthz reads/s"),
+            rate(self.healthz.per_sec),
+            dash(),
+            dash(),
+            "(HTTP ceiling)".into(),
+            String::new(),
+        ]);
         for (label, m) in [("maturity", &self.maturity), ("timeline", &self.timeline)] {
             rows.push([
                 format!("{CLIENTS}-client {label} reads/s"),

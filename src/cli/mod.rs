@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod demo;
+mod export;
 pub(crate) mod log;
 mod replay;
 mod rubric;
@@ -54,6 +55,11 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Fill an empty data directory with a sample district (or a large generated log).
     Demo(demo::DemoArgs),
+    /// Write the whole log, in order: JSON Lines that an independent script verifies
+    /// (tools/verify_export.py), or CSV for spreadsheets.
+    Export(export::ExportArgs),
+    /// Restore a JSONL export into an empty store, exactly (the chain is verified first).
+    Import(export::ImportArgs),
     /// Serve the JSON API over the data directory (with --demo, fill an empty one first).
     Serve(serve::ServeArgs),
     /// Grant, list and revoke API tokens (on a store no server holds).
@@ -140,6 +146,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&cli.data, args),
         Command::Bench { action } => bench::run(&cli.data, action),
         Command::Serve(args) => serve::run(&cli.data, args),
+        Command::Export(args) => export::export(&cli.data, args),
+        Command::Import(args) => export::import(&cli.data, args),
         Command::Token { action } => token::run(&cli.data, action),
     }
 }

@@ -162,7 +162,7 @@ fn page(
     sees: impl Fn(&Envelope) -> bool,
 ) -> Result<Value, ApiError> {
     let (first, last) = crate::audit::window(log, filter)?;
-    let start = first.max(after + 1);
+    let start = first.max(after.saturating_add(1));
     let mut events = Vec::new();
     let mut scanned_to = after;
     let mut more = false;

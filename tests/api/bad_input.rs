@@ -9,8 +9,12 @@ use crate::helpers::spawn_app;
 async fn every_kind_of_bad_input_gets_its_4xx_in_the_error_shape_and_the_log_is_unchanged() {
     let app = spawn_app().await;
     app.small_district().await;
-    app.created("/cycles", json!({"cycle": "south-c", "org": "south", "title": "T", "rubric": "leadership-system",
-        "focus": ["1"], "lead": "ana", "starts_on": "2026-09-01", "ends_on": "2027-06-30"})).await;
+    app.created(
+        "/cycles",
+        json!({"cycle": "south-c", "org": "south", "title": "T", "rubric": "leadership-system",
+        "focus": ["1"], "lead": "ana", "starts_on": "2026-09-01", "ends_on": "2027-06-30"}),
+    )
+    .await;
     let url = |p: &str| format!("{}{p}", app.base);
     let rating = json!({"rubric": "leadership-system", "indicator": "1", "level": "getting_better", "evidence": "e"});
     let with = |key: &str, value: serde_json::Value| {
@@ -54,7 +58,11 @@ async fn every_kind_of_bad_input_gets_its_4xx_in_the_error_shape_and_the_log_is_
         let before = app.head();
         let a = app.raw(request).await;
         assert_eq!(a.status, want, "{what}: {:?}", a.body);
-        assert!(a.error_code().is_some(), "{what}: no error shape in {:?}", a.body);
+        assert!(
+            a.error_code().is_some(),
+            "{what}: no error shape in {:?}",
+            a.body
+        );
         assert!(a.body["error"]["message"].is_string(), "{what}");
         if let Some(f) = field {
             assert_eq!(a.error_field(), Some(f), "{what}: {:?}", a.body);

@@ -16,8 +16,11 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
                "why": "Teachers carry the work", "measure": "walkthrough data"}),
     )
     .await;
-    app.created("/orgs/oak/roles/principal/holders", json!({"person": "ana"}))
-        .await;
+    app.created(
+        "/orgs/oak/roles/principal/holders",
+        json!({"person": "ana"}),
+    )
+    .await;
     app.created(
         "/orgs/oak/vision",
         json!({"statement": "Every student reads by grade 3", "portrait": ["curious"]}),
@@ -47,9 +50,15 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
                    "measure": {"name": "on grade level", "unit": "%", "baseline": 40.0, "target": 60.0}}),
         )
         .await;
-    let goal_at = goal.headers["location"].to_str().unwrap_or_default().to_string();
+    let goal_at = goal.headers["location"]
+        .to_str()
+        .unwrap_or_default()
+        .to_string();
     let goal_id = goal_at.rsplit('/').next().unwrap_or_default().to_string();
-    assert_eq!(app.get(&goal_at["/api/v1".len()..]).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&goal_at["/api/v1".len()..]).await.status,
+        StatusCode::OK
+    );
     let milestone = app
         .created(
             &format!("/cycles/oak-fall/goals/{goal_id}/milestones"),
@@ -65,7 +74,7 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
         .unwrap_or_default()
         .to_string();
     app.created(
-        &format!("/cycles/oak-fall/raci"),
+        "/cycles/oak-fall/raci",
         json!({"item": {"kind": "goal", "id": goal_id}, "role": "consulted", "person": "ben"}),
     )
     .await;
@@ -92,7 +101,8 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
                "why": "tutors hired late", "decided_by": "ana"}),
     )
     .await;
-    app.created("/cycles/oak-fall/phase", json!({"to": "do"})).await;
+    app.created("/cycles/oak-fall/phase", json!({"to": "do"}))
+        .await;
     app.created(
         &format!("/cycles/oak-fall/milestones/{m_id}/reached"),
         json!({"evidence": "sessions log"}),
@@ -135,15 +145,22 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
             .and_then(|c| c.iter().find(|r| r["indicator"] == "1"))
             .map(|r| r["rating"]["level"].clone())
     };
-    let m1 = app.get(&format!("/orgs/oak/maturity?as_of={}", at(first))).await;
-    let m2 = app.get(&format!("/orgs/oak/maturity?as_of={}", at(second))).await;
+    let m1 = app
+        .get(&format!("/orgs/oak/maturity?as_of={}", at(first)))
+        .await;
+    let m2 = app
+        .get(&format!("/orgs/oak/maturity?as_of={}", at(second)))
+        .await;
     assert_eq!(m1.status, StatusCode::OK, "{:?}", m1.body);
     assert_eq!(m1.body["as_of"]["position"], first_position);
     assert_eq!(m2.body["as_of"]["position"], second_position);
     assert_eq!(level(&m1.body), Some(json!("getting_started")));
     assert_eq!(level(&m2.body), Some(json!("getting_better")));
     let trajectory = app.get("/orgs/oak/maturity/1").await;
-    assert_eq!(trajectory.body["trajectory"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        trajectory.body["trajectory"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert!(trajectory.body["current"]["descriptor"].is_string());
 
     // The timeline: exactly the cycle's events up to each point.
@@ -154,8 +171,14 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
             .filter(|e| e["stream"] == "cycle-oak-fall" && e["position"].as_u64() <= Some(upto))
             .count()
     };
-    let t1 = app.get(&format!("/cycles/oak-fall/timeline?as_of={}", at(first))).await;
-    let t2 = app.get(&format!("/cycles/oak-fall/timeline?at_position={second_position}")).await;
+    let t1 = app
+        .get(&format!("/cycles/oak-fall/timeline?as_of={}", at(first)))
+        .await;
+    let t2 = app
+        .get(&format!(
+            "/cycles/oak-fall/timeline?at_position={second_position}"
+        ))
+        .await;
     let entries = |b: &serde_json::Value| b["cycles"][0]["entries"].as_array().map(Vec::len);
     assert_eq!(entries(&t1.body), Some(in_cycle(first_position)));
     assert_eq!(entries(&t2.body), Some(in_cycle(second_position)));
@@ -166,10 +189,16 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
     // Accountability: ben's milestone was open at the first instant; the cycle is closed at
     // the second, so nothing of it is open any more.
     let a1 = app
-        .get(&format!("/people/ben/accountability?as_of={}&today=2026-12-07", at(first)))
+        .get(&format!(
+            "/people/ben/accountability?as_of={}&today=2026-12-07",
+            at(first)
+        ))
         .await;
     let a2 = app
-        .get(&format!("/people/ben/accountability?as_of={}&today=2026-12-07", at(second)))
+        .get(&format!(
+            "/people/ben/accountability?as_of={}&today=2026-12-07",
+            at(second)
+        ))
         .await;
     let open = |b: &serde_json::Value| b["people"][0]["open"].as_array().map(Vec::len);
     assert_eq!(open(&a1.body), Some(1), "{:?}", a1.body);
@@ -180,7 +209,9 @@ async fn a_teams_whole_cycle_over_http_and_its_views_as_of_two_instants_differ_a
     assert_eq!(live.body, m2.body);
 
     // Every event carries the token's login as its actor.
-    assert!(events.iter().all(|e| e["actor"] == "admin" || e["stream"] == "access"));
+    assert!(events
+        .iter()
+        .all(|e| e["actor"] == "admin" || e["stream"] == "access"));
     // The chain holds.
     let v = app.get("/audit/verify").await;
     assert_eq!(v.body["ok"], true);

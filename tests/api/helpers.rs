@@ -1,7 +1,6 @@
 //! A real server on 127.0.0.1:0 over a real sled directory in a temp dir, and a client
 //! with verb methods for the tests.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -9,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 use trellis::server::{self, Running, Server};
-use trellis::token::{Role, Tokens};
+use trellis::token::Role;
 use trellis_rubric::Catalog;
 
 /// A running server with its own data directory (removed on drop).
@@ -21,27 +20,13 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     serving: Option<tokio::task::JoinHandle<()>>,
     running: Option<Running>,
-    pub dir: TempDirOrPath,
-}
-
-pub enum TempDirOrPath {
-    Temp(tempfile::TempDir),
-    Path(PathBuf),
-}
-
-impl TempDirOrPath {
-    pub fn path(&self) -> &Path {
-        match self {
-            TempDirOrPath::Temp(d) => d.path(),
-            TempDirOrPath::Path(p) => p,
-        }
-    }
+    pub dir: tempfile::TempDir,
 }
 
 /// A server over a new, empty data directory.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("a temp dir");
-    start(TempDirOrPath::Temp(dir), None).await
+    start(dir, None).await
 }
 
 /// A server over the demo district.
@@ -49,15 +34,18 @@ pub async fn spawn_demo() -> TestApp {
     let dir = tempfile::tempdir().expect("a temp dir");
     trellis::demo::generate(dir.path(), &Catalog::shipped(), &Default::default())
         .expect("the demo generates");
-    start(TempDirOrPath::Temp(dir), None).await
+    start(dir, None).await
 }
 
 /// A server over an existing directory; `admin` is a token it already holds (else the
 /// first admin token is made, or another admin's).
-pub async fn start(dir: TempDirOrPath, admin: Option<String>) -> TestApp {
+pub async fn start(dir: tempfile::TempDir, admin: Option<String>) -> TestApp {
     let running = Running::open(dir.path(), Catalog::shipped()).expect("the server opens");
     let server = running.server.clone();
-    let admin = match (admin, server::first_admin(&server).await.expect("first admin")) {
+    let admin = match (
+        admin,
+        server::first_admin(&server).await.expect("first admin"),
+    ) {
         (_, Some(m)) => m.token,
         (Some(t), None) => t,
         (None, None) => mint_directly(&server, "admin2", Role::Admin, None).await,
@@ -126,7 +114,7 @@ impl Answer {
 impl TestApp {
     /// Stops serving, lets the writer finish, and checkpoints; gives back the directory and
     /// the admin token.
-    pub async fn stop(mut self) -> (TempDirOrPath, String) {
+    pub async fn stop(mut self) -> (tempfile::TempDir, String) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -182,14 +170,15 @@ impl TestApp {
             .await
     }
 
-    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Answer {
-        self.call(Method::POST, path, Some(token), Some(body)).await
-    }
-
     /// Posts and insists on 201.
     pub async fn created(&self, path: &str, body: Value) -> Answer {
         let a = self.post(path, body.clone()).await;
-        assert_eq!(a.status, StatusCode::CREATED, "POST {path} {body}: {:?}", a.body);
+        assert_eq!(
+            a.status,
+            StatusCode::CREATED,
+            "POST {path} {body}: {:?}",
+            a.body
+        );
         a
     }
 
@@ -198,8 +187,16 @@ impl TestApp {
         self.created("/orgs", json!({"org": "north", "kind": "district", "name": "North District", "on": "2025-01-02"})).await;
         self.created("/orgs", json!({"org": "oak", "kind": "school", "name": "Oak School", "parent": "north", "on": "2025-01-02"})).await;
         self.created("/orgs", json!({"org": "south", "kind": "district", "name": "South District", "on": "2025-01-02"})).await;
-        self.created("/people", json!({"person": "ana", "name": "Ana Diaz", "on": "2025-01-02"})).await;
-        self.created("/people", json!({"person": "ben", "name": "Ben Ode", "on": "2025-01-02"})).await;
+        self.created(
+            "/people",
+            json!({"person": "ana", "name": "Ana Diaz", "on": "2025-01-02"}),
+        )
+        .await;
+        self.created(
+            "/people",
+            json!({"person": "ben", "name": "Ben Ode", "on": "2025-01-02"}),
+        )
+        .await;
         for org in ["north", "oak", "south"] {
             self.created(
                 &format!("/orgs/{org}/rubrics"),
@@ -240,9 +237,4 @@ pub async fn all_events(app: &TestApp) -> Vec<Value> {
             None => return out,
         }
     }
-}
-
-pub fn tokens_of(dir: &Path) -> usize {
-    let log = trellis_events::Log::open(dir).expect("log");
-    Tokens::open(&log).expect("tokens").list().len()
 }

@@ -30,7 +30,12 @@ async fn a_retry_with_the_same_key_returns_the_original_answer_and_writes_nothin
     let mut other = rating.clone();
     other["evidence"] = json!("different");
     let reused = app.raw(send(other, "k-1")).await;
-    assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", reused.body);
+    assert_eq!(
+        reused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{:?}",
+        reused.body
+    );
     assert_eq!(reused.error_field(), Some("Idempotency-Key"));
     assert_eq!(app.head(), head);
 
@@ -56,9 +61,16 @@ async fn a_retry_with_the_same_key_returns_the_original_answer_and_writes_nothin
 async fn if_match_a_stale_stream_version_is_a_409_with_the_current_version() {
     let app = spawn_app().await;
     app.small_district().await;
-    let opened = app.created("/cycles", json!({"cycle": "c", "org": "oak", "title": "T", "rubric": "leadership-system",
-        "focus": ["1"], "lead": "ana", "starts_on": "2026-09-01", "ends_on": "2027-06-30"})).await;
-    let version = opened.body["events"][0]["stream_version"].as_u64().unwrap_or(0);
+    let opened = app
+        .created(
+            "/cycles",
+            json!({"cycle": "c", "org": "oak", "title": "T", "rubric": "leadership-system",
+        "focus": ["1"], "lead": "ana", "starts_on": "2026-09-01", "ends_on": "2027-06-30"}),
+        )
+        .await;
+    let version = opened.body["events"][0]["stream_version"]
+        .as_u64()
+        .unwrap_or(0);
     let phase = |v: u64, to: &str| {
         app.client
             .post(format!("{}/cycles/c/phase", app.base))
@@ -78,7 +90,8 @@ async fn if_match_a_stale_stream_version_is_a_409_with_the_current_version() {
 }
 
 #[tokio::test]
-async fn sixty_four_concurrent_writers_are_all_answered_each_201_once_in_the_log_and_the_chain_holds() {
+async fn sixty_four_concurrent_writers_are_all_answered_each_201_once_in_the_log_and_the_chain_holds(
+) {
     let app = spawn_app().await;
     app.small_district().await;
     let start = app.head();

@@ -68,3 +68,41 @@ fn bench_replay_prints_every_measure_beside_its_baseline() {
     assert!(again.status.success());
     assert!(!String::from_utf8_lossy(&again.stderr).contains("generating"));
 }
+
+#[test]
+fn bench_http_prints_every_row_of_its_table() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bench = tmp.path().join("bench");
+    let args = ["bench", "http", "--seconds", "1", "--dir"];
+    let out = trellis(
+        tmp.path(),
+        &[&args[..], &[bench.to_str().expect("utf-8 path")]].concat(),
+    );
+    let table = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for label in [
+        "1-client write p50",
+        "1-client write p99",
+        "64-client writes/s",
+        "64-client write p99",
+        "64-client /healthz reads/s",
+        "64-client maturity reads/s",
+        "64-client maturity read p99",
+        "64-client timeline reads/s",
+        "64-client timeline read p99",
+    ] {
+        assert!(figure(&table, label) > 0.0, "{label} in\n{table}");
+    }
+    assert!(table.contains("shares the"), "{table}");
+    // PostgreSQL is measured when it is installed; otherwise its rows say it was skipped.
+    assert!(
+        table.contains("peer: PostgreSQL skipped") || table.contains("synchronous_commit=on"),
+        "{table}"
+    );
+    // The scratch store is gone.
+    assert!(!bench.join("http").exists());
+}
