@@ -97,6 +97,30 @@ pub fn reserve_for(state: &mut State, views: &mut Projections, events: u64) {
     views.reserve(events);
 }
 
+/// Stores `state` and `views`, both folded up to the views' position, as the checkpoint of
+/// `log`'s directory (see [`crate::checkpoint`]).
+pub fn save_checkpoint_of(log: &Log, state: &State, views: &Projections) -> Result<(), LogError> {
+    let position = views.position();
+    let hash = match log.get(position)? {
+        Some(e) => e.hash,
+        None => Hash::ZERO,
+    };
+    let dir = log.dir();
+    checkpoint::save(dir, code_version(), position, hash, state, views).map_err(|e| {
+        LogError::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(e),
+        }
+    })?;
+    // Checkpoints were once kept in the store itself; free that space.
+    let old = log.aux_tree("checkpoint")?;
+    if !old.is_empty() {
+        old.clear()?;
+        log.flush()?;
+    }
+    Ok(())
+}
+
 /// A start-up that folds at least this many events writes a new checkpoint.
 const CHECKPOINT_AFTER: u64 = 50_000;
 
@@ -142,18 +166,6 @@ impl App {
     /// write model to its writer and the views to its readers).
     pub fn into_parts(self) -> (Log, Catalog, State, Projections) {
         (self.log, self.catalog, self.state, self.projections)
-    }
-
-    /// An app from parts that were kept apart, both folded up to the log's same position.
-    pub fn from_parts(log: Log, catalog: Catalog, state: State, projections: Projections) -> App {
-        let position = projections.position();
-        App {
-            log,
-            catalog,
-            state,
-            projections,
-            position,
-        }
     }
 
     /// The last position reflected by the in-memory views.
@@ -211,30 +223,7 @@ impl App {
     /// Stores the current views with the position and hash they reflect (see
     /// [`crate::checkpoint`]).
     pub fn save_checkpoint(&self) -> Result<(), LogError> {
-        let hash = match self.log.get(self.position)? {
-            Some(e) => e.hash,
-            None => Hash::ZERO,
-        };
-        let dir = self.log.dir();
-        checkpoint::save(
-            dir,
-            code_version(),
-            self.position,
-            hash,
-            &self.state,
-            &self.projections,
-        )
-        .map_err(|e| LogError::Io {
-            path: dir.to_path_buf(),
-            source: std::io::Error::other(e),
-        })?;
-        // Checkpoints were once kept in the store itself; free that space.
-        let old = self.log.aux_tree("checkpoint")?;
-        if !old.is_empty() {
-            old.clear()?;
-            self.log.flush()?;
-        }
-        Ok(())
+        save_checkpoint_of(&self.log, &self.state, &self.projections)
     }
 
     fn load_checkpoint(&self) -> Option<Checkpoint> {

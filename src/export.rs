@@ -83,7 +83,7 @@ pub fn csv_row(env: &Envelope) -> [String; 8] {
 }
 
 /// The export formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Jsonl,
@@ -236,4 +236,112 @@ pub fn import(
     log.restore(&batch)?;
     progress(head.0, verified.0);
     Ok(verified)
+}
+
+/// Renders rows as CSV with a header, every cell guarded against formula injection.
+fn csv_table<const N: usize>(
+    header: [&str; N],
+    rows: impl IntoIterator<Item = [String; N]>,
+) -> Vec<u8> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    // Writing into memory cannot fail but for a row of another width, which N rules out.
+    let _ = out.write_record(header);
+    for row in rows {
+        let _ = out.write_record(row.iter().map(|c| cell(c)));
+    }
+    out.into_inner().unwrap_or_default()
+}
+
+/// The maturity view as CSV: one row per org unit, rubric and rated indicator.
+pub fn maturity_csv(orgs: &[crate::replay::OrgMaturity]) -> Vec<u8> {
+    let header = [
+        "org",
+        "org_name",
+        "rubric",
+        "rubric_version",
+        "indicator",
+        "level",
+        "rated_on",
+        "rated_by",
+        "evidence",
+        "cycle",
+    ];
+    let rows = orgs.iter().flat_map(|o| {
+        o.current.iter().map(move |c| {
+            [
+                o.org.clone(),
+                o.name.clone(),
+                o.summary.rubric.to_string(),
+                c.rating.rubric_version.to_string(),
+                c.indicator.clone(),
+                c.rating.level.to_string(),
+                c.rating.stamp.occurred_on.to_string(),
+                c.rating.stamp.actor.to_string(),
+                c.rating.evidence.clone(),
+                c.rating
+                    .cycle
+                    .as_ref()
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+    });
+    csv_table(header, rows)
+}
+
+/// The accountability view as CSV: one row per person and open item they answer for.
+pub fn accountability_csv(people: &[trellis_projections::PersonView]) -> Vec<u8> {
+    let header = [
+        "person",
+        "name",
+        "standing",
+        "org",
+        "cycle",
+        "cycle_title",
+        "item",
+        "item_id",
+        "title",
+        "due_on",
+        "status",
+    ];
+    let rows = people.iter().flat_map(|p| {
+        p.open.iter().map(move |i| {
+            let standing = if p
+                .overdue
+                .iter()
+                .any(|o| o.item == i.item && o.cycle == i.cycle)
+            {
+                "overdue"
+            } else if p
+                .due_soon
+                .iter()
+                .any(|o| o.item == i.item && o.cycle == i.cycle)
+            {
+                "due_soon"
+            } else {
+                "later"
+            };
+            let (kind, id) = match &i.item {
+                trellis_projections::cycle::Item::Goal(id) => ("goal", id.to_string()),
+                trellis_projections::cycle::Item::Milestone(id) => ("milestone", id.to_string()),
+            };
+            [
+                p.person.clone(),
+                p.name.clone().unwrap_or_default(),
+                standing.to_string(),
+                i.org.to_string(),
+                i.cycle.to_string(),
+                i.cycle_title.clone(),
+                kind.to_string(),
+                id,
+                i.title.clone(),
+                i.due_on.to_string(),
+                serde_json::to_value(i.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+            ]
+        })
+    });
+    csv_table(header, rows)
 }

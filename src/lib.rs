@@ -9,6 +9,7 @@
 //! - [`demo`]: the sample district and large generated logs.
 //! - [`bench`]: the `trellis bench` measurements.
 //! - [`progress`]: progress bars for long work.
+//! - [`metrics`]: every metric the server exports, and the Prometheus recorder.
 //! - [`cli`]: the `trellis` command line.
 
 pub mod app;
@@ -20,6 +21,7 @@ pub mod command;
 pub mod demo;
 pub mod export;
 pub mod http;
+pub mod metrics;
 pub mod progress;
 pub mod replay;
 pub mod server;

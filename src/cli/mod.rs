@@ -29,8 +29,26 @@ pub struct Cli {
     )]
     pub data: PathBuf,
 
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line)
+    /// for log shippers. Which lines is `RUST_LOG`'s choice (default `warn`).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "TRELLIS_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The shape of log lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,9 +142,9 @@ pub enum Format {
 
 /// Parses the arguments, runs the command and turns its outcome into an exit code.
 pub fn main() -> ExitCode {
-    init_tracing();
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    init_tracing(cli.log_format);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -168,11 +186,14 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
-fn init_tracing() {
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => fmt.try_init(),
+        LogFormat::Json => fmt.json().try_init(),
+    };
 }

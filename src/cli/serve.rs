@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// served as it is).
     #[arg(long)]
     pub demo: bool,
+    /// Also serve `/metrics` (Prometheus text) without a token on this address, for a
+    /// scraper on the monitoring network; on the API's address it takes an admin token.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 pub fn run(data: &Path, args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -62,8 +66,28 @@ async fn serve(data: &Path, args: ServeArgs) -> anyhow::Result<()> {
             minted.token
         );
     }
+    // The metrics listener stops once the API has (it holds the server too).
+    let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+    let metrics = match args.metrics_addr {
+        Some(addr) => {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr} for metrics"))?;
+            println!("metrics on http://{}/metrics", listener.local_addr()?);
+            let server = running.server.clone();
+            Some(tokio::spawn(server::run_metrics(listener, server, async {
+                let _ = metrics_stopped.await;
+            })))
+        }
+        None => None,
+    };
     println!("serving {} on {base}", data.display());
-    server::run(listener, running.server.clone(), shutdown_signal()).await?;
+    let served = server::run(listener, running.server.clone(), shutdown_signal()).await;
+    let _ = stop_metrics.send(());
+    if let Some(metrics) = metrics {
+        metrics.await??;
+    }
+    served?;
     // Whoever started the server may have stopped reading its output: say this without
     // println!, which would end the process before the writes in flight are durable.
     say("stopping: finishing in-flight writes");

@@ -3,14 +3,15 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::Json;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use trellis_projections::Projections;
 
 use super::error::ApiError;
 use super::extract::{Caller, PointQuery, Q};
 use super::people::TodayQuery;
-use super::read::{view, AsOf};
+use super::read::{csv_view, view, AsOf, Point, ViewFormat};
 use crate::replay;
 use crate::server::Server;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,8 +34,14 @@ pub struct OrgQuery {
     get,
     path = "/accountability",
     tag = "accountability",
-    params(super::extract::PointQuery, OrgQuery, TodayQuery),
-    responses((status = 200, description = "OK", body = super::openapi::Accountability), super::openapi::ReadErrors)
+    params(super::extract::PointQuery, OrgQuery, TodayQuery, ViewFormat),
+    responses(
+        (status = 200, description = "OK (with format=csv: one row per person and open item)", content(
+            (super::openapi::Accountability = "application/json"),
+            (String = "text/csv")
+        )),
+        super::openapi::ReadErrors
+    )
 )]
 pub async fn accountability_list(
     State(s): State<Arc<Server>>,
@@ -42,8 +49,9 @@ pub async fn accountability_list(
     Q(point): Q<PointQuery>,
     Q(org): Q<OrgQuery>,
     Q(today): Q<TodayQuery>,
-) -> Result<Json<Value>, ApiError> {
-    view(&s, &point, move |v, p| {
+    Q(format): Q<ViewFormat>,
+) -> Result<Response, ApiError> {
+    let report = move |v: &Projections, p: Point| {
         let org = match (org.org, c.sees_all()) {
             (Some(o), _) => Some(o),
             (None, true) => None,
@@ -53,7 +61,19 @@ pub async fn accountability_list(
             c.may_read(v.org_tree(), o)?;
         }
         let today = p.today(today.today);
-        let report = replay::accountability(v, None, org.as_deref(), today);
+        Ok((
+            today,
+            replay::accountability(v, None, org.as_deref(), today),
+        ))
+    };
+    if format.csv() {
+        return csv_view(&s, &point, "accountability", move |v, p| {
+            report(v, p).map(|(_, r)| crate::export::accountability_csv(&r.people))
+        })
+        .await;
+    }
+    view(&s, &point, move |v, p| {
+        let (today, report) = report(v, p)?;
         Ok(json!({
             "as_of": AsOf::of(v),
             "view": "accountability",
@@ -63,4 +83,5 @@ pub async fn accountability_list(
         }))
     })
     .await
+    .map(IntoResponse::into_response)
 }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::{Caller, JsonBytes, PointQuery, Q};
-use super::read::{view, AsOf, Page};
+use super::read::{key, rendered_view, view, AsOf, Page};
 use super::write::{command, id};
 use crate::replay;
 use crate::server::Server;
@@ -265,16 +265,18 @@ pub async fn cycles_show(
     c: Caller,
     Path(cycle): Path<String>,
     Q(point): Q<PointQuery>,
-) -> Result<Json<Value>, ApiError> {
-    view(&s, &point, move |v, _| {
-        let cy = readable(v, &c, &cycle)?;
-        Ok(json!({
+) -> Result<Response, ApiError> {
+    let k = key("cycle", &[&cycle]);
+    rendered_view(&s, &point, c, k, move |v, c| {
+        let cy = readable(v, c, &cycle)?;
+        let body = json!({
             "as_of": AsOf::of(v),
             "cycle": cy.header(),
             "goals": cy.goal_views(),
             "milestones": cy.milestone_views(),
             "reflections": cy.reflections(),
-        }))
+        });
+        Ok((body, cy.opening.org.to_string()))
     })
     .await
 }
@@ -306,14 +308,16 @@ pub async fn timeline_show(
     c: Caller,
     Path(cycle): Path<String>,
     Q(point): Q<PointQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let log = s.log.clone();
-    view(&s, &point, move |v, _| {
-        readable(v, &c, &cycle)?;
+    let k = key("timeline", &[&cycle]);
+    rendered_view(&s, &point, c, k, move |v, c| {
+        let org = readable(v, c, &cycle)?.opening.org.to_string();
         let as_of = AsOf::of(v);
         let report = replay::cycle_at(&log, &cycle, as_of.position)?
             .ok_or_else(|| ApiError::not_found(format!("no cycle {cycle:?}")).at("cycle"))?;
-        Ok(json!({ "as_of": as_of, "view": "timeline", "cycles": [report] }))
+        let body = json!({ "as_of": as_of, "view": "timeline", "cycles": [report] });
+        Ok((body, org))
     })
     .await
 }

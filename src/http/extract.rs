@@ -26,6 +26,7 @@ impl FromRequestParts<Arc<Server>> for Caller {
         server: &Arc<Server>,
     ) -> Result<Caller, ApiError> {
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            crate::metrics::auth_failure("missing");
             return Err(ApiError::unauthorized(
                 "an Authorization: Bearer <token> header is required",
             ));
@@ -44,6 +45,7 @@ impl FromRequestParts<Arc<Server>> for Caller {
                 Ok(Caller(grant))
             }
             None => {
+                crate::metrics::auth_failure("bad_token");
                 tracing::info!("a request with a bad token was refused");
                 Err(ApiError::unauthorized(
                     "the token is unknown, malformed or revoked",
@@ -95,6 +97,23 @@ impl Caller {
         Ok(())
     }
 
+    /// Refuses a read of a unit outside the caller's scope, given the unit and its parents
+    /// as [`org_chain`] lists them (the unit is known to exist where they were listed).
+    pub fn may_read_chain(&self, chain: &[String]) -> Result<(), ApiError> {
+        let sees = match (&self.0.role, &self.0.org) {
+            (Role::Admin | Role::Auditor, _) => true,
+            (_, Some(scope)) => chain.iter().any(|id| id == scope),
+            (_, None) => false,
+        };
+        if sees {
+            return Ok(());
+        }
+        let org = chain.first().map_or("", String::as_str);
+        Err(ApiError::forbidden(format!(
+            "org unit {org:?} is outside this token's scope"
+        )))
+    }
+
     /// Whether the token reads the whole tree.
     pub fn sees_all(&self) -> bool {
         !self.0.role.is_scoped()
@@ -113,6 +132,19 @@ pub fn within(tree: &OrgTree, org: &str, ancestor: &str) -> bool {
         }
     }
     false
+}
+
+/// `org` and its parents, nearest first, as [`within`] walks them (so `within(tree, org, a)`
+/// is whether `a` is among them).
+pub fn org_chain(tree: &OrgTree, org: &str) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut at = Some(org.to_string());
+    for _ in 0..16 {
+        let Some(id) = at else { break };
+        at = tree.unit(&id).and_then(|u| u.parent.clone());
+        chain.push(id);
+    }
+    chain
 }
 
 /// A query string, refused with 400 (and the parameter) when it does not parse.

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod cycles;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod extract;
 pub mod goals;
 pub mod milestones;
@@ -24,13 +25,14 @@ pub mod orgs;
 pub mod people;
 pub mod read;
 pub mod rubrics;
+pub mod stream;
 pub mod tokens;
 pub mod write;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -61,6 +63,8 @@ pub fn api() -> OpenApiRouter<Arc<Server>> {
         .merge(milestones::router())
         .merge(accountability::router())
         .merge(events::router())
+        .merge(stream::router())
+        .merge(export::router())
         .merge(audit::router())
         .merge(rubrics::router())
         .merge(tokens::router())
@@ -77,7 +81,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole HTTP surface over `server`.
 pub fn router(server: Arc<Server>) -> Router {
     let (api, _) = api().split_for_parts();
-    api.fallback(not_found)
+    api.route("/metrics", axum::routing::get(metrics_page))
+        .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn(logged))
@@ -88,6 +93,47 @@ pub fn router(server: Arc<Server>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .with_state(server)
+}
+
+/// The metrics page alone, without a token, for `trellis serve --metrics-addr`: a listener
+/// that only the monitoring network should reach.
+pub fn metrics_router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(
+                |State(server): State<Arc<Server>>| async move { metrics_text(&server) },
+            ),
+        )
+        .fallback(not_found)
+        .layer(middleware::from_fn(json_errors))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .with_state(server)
+}
+
+/// The metrics in Prometheus' text format, for admins (see [`crate::metrics`]). Served at
+/// `/metrics`, outside `/api/v1` and its OpenAPI document.
+async fn metrics_page(
+    caller: extract::Caller,
+    State(server): State<Arc<Server>>,
+) -> Result<Response, ApiError> {
+    caller.admin()?;
+    Ok(metrics_text(&server))
+}
+
+fn metrics_text(server: &Server) -> Response {
+    let page = crate::metrics::render(server.log.head_position(), server.views.lag());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        page,
+    )
+        .into_response()
 }
 
 /// Liveness, without a token.
@@ -124,7 +170,8 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// One log line per request: method, matched route, status, latency and actor.
+/// One log line per request (method, matched route, status, latency and actor, in the
+/// request's span), and the request's count and latency in the metrics.
 async fn logged(mut request: Request, next: Next) -> Response {
     let slot = extract::ActorSlot::default();
     request.extensions_mut().insert(slot.clone());
@@ -134,17 +181,23 @@ async fn logged(mut request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
     let started = std::time::Instant::now();
-    let span = tracing::info_span!("request", %method, route = %route);
+    let span = tracing::info_span!(
+        "request",
+        %method,
+        route = %route,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+        actor = tracing::field::Empty,
+    );
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     let actor = slot.0.get().map_or("", String::as_str);
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-            actor = %actor,
-            "answered"
-        );
-    });
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    crate::metrics::request(method.as_str(), &route, status, took);
+    span.record("status", status);
+    span.record("latency_ms", took.as_secs_f64() * 1000.0);
+    span.record("actor", actor);
+    span.in_scope(|| tracing::info!("answered"));
     response
 }
 

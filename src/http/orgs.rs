@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::extract::{Caller, JsonBytes, PointQuery, Q};
-use super::read::{view, AsOf};
+use super::read::{key, rendered_view, view, AsOf};
 use super::write::{command, id};
 use crate::replay;
 use crate::server::Server;
@@ -293,17 +293,36 @@ pub async fn orgs_show(
     get,
     path = "/orgs/{org}/maturity",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), super::extract::PointQuery),
-    responses((status = 200, description = "OK", body = super::openapi::OrgView), super::openapi::ReadErrors)
+    params(("org" = String, Path, description = "An org unit's id"), super::extract::PointQuery, super::read::ViewFormat),
+    responses(
+        (status = 200, description = "OK (with format=csv: one row per rated indicator)", content(
+            (super::openapi::OrgView = "application/json"),
+            (String = "text/csv")
+        )),
+        super::openapi::ReadErrors
+    )
 )]
 pub async fn maturity_show(
     State(s): S,
     c: Caller,
     Path(org): Path<String>,
     Q(point): Q<PointQuery>,
-) -> Result<Json<Value>, ApiError> {
+    Q(format): Q<super::read::ViewFormat>,
+) -> Result<Response, ApiError> {
     let catalog = s.catalog.clone();
-    view(&s, &point, move |v, _| {
+    if format.csv() {
+        return super::read::csv_view(&s, &point, &format!("maturity-{org}"), move |v, _| {
+            c.may_read(v.org_tree(), &org)?;
+            Ok(crate::export::maturity_csv(&replay::maturity(
+                v,
+                &catalog,
+                Some(&org),
+            )))
+        })
+        .await;
+    }
+    let k = key("maturity", &[&org]);
+    rendered_view(&s, &point, c, k, move |v, c| {
         c.may_read(v.org_tree(), &org)?;
         let mut orgs = replay::maturity(v, &catalog, Some(&org));
         for o in &mut orgs {
@@ -311,7 +330,8 @@ pub async fn maturity_show(
                 r.trajectory = Vec::new();
             }
         }
-        Ok(json!({ "as_of": AsOf::of(v), "view": "maturity", "orgs": orgs }))
+        let body = json!({ "as_of": AsOf::of(v), "view": "maturity", "orgs": orgs });
+        Ok((body, org))
     })
     .await
 }
@@ -338,9 +358,13 @@ pub async fn trajectory_show(
     Path((org, indicator)): Path<(String, String)>,
     Q(point): Q<PointQuery>,
     Q(which): Q<RubricQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let catalog = s.catalog.clone();
-    view(&s, &point, move |v, _| {
+    let k = match &which.rubric {
+        None => key("trajectory", &[&org, &indicator]),
+        Some(r) => key("trajectory-of", &[&org, &indicator, r]),
+    };
+    rendered_view(&s, &point, c, k, move |v, c| {
         c.may_read(v.org_tree(), &org)?;
         let adopted = v.maturity.adopted(&org);
         let rubric = adopted
@@ -380,14 +404,15 @@ pub async fn trajectory_show(
                 json!({ "rating": r, "descriptor": descriptor })
             })
             .collect();
-        Ok(json!({
+        let body = json!({
             "as_of": AsOf::of(v),
             "org": org,
             "rubric": rubric.rubric,
             "indicator": indicator,
             "current": trajectory.last(),
             "trajectory": trajectory,
-        }))
+        });
+        Ok((body, org))
     })
     .await
 }
@@ -405,11 +430,13 @@ pub async fn documents_show(
     c: Caller,
     Path(org): Path<String>,
     Q(point): Q<PointQuery>,
-) -> Result<Json<Value>, ApiError> {
-    view(&s, &point, move |v, _| {
+) -> Result<Response, ApiError> {
+    let k = key("documents", &[&org]);
+    rendered_view(&s, &point, c, k, move |v, c| {
         c.may_read(v.org_tree(), &org)?;
         let orgs = replay::documents(v, Some(&org));
-        Ok(json!({ "as_of": AsOf::of(v), "view": "documents", "orgs": orgs }))
+        let body = json!({ "as_of": AsOf::of(v), "view": "documents", "orgs": orgs });
+        Ok((body, org))
     })
     .await
 }

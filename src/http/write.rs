@@ -40,6 +40,10 @@ pub async fn command(
     let cmd = parse(tag, path, body)?;
     let idempotency = idempotency(headers, caller.login(), tag, path, body)?;
     let if_match = if_match(headers)?;
+    server
+        .record_grants()
+        .await
+        .map_err(|e| ApiError::from_write(e, &path_fields))?;
     let written = server
         .writer
         .submit(Op::Command(cmd), caller.0, idempotency, if_match)

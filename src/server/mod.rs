@@ -4,7 +4,9 @@
 //! # Layout
 //! - `writer`: the one writer, deciding commands in order and committing them in groups.
 //! - `views`: the live views a projector keeps current, and as-of folds on a bounded pool.
+//! - `rendered`: read bodies rendered once per views position, kept beside the views.
 
+pub mod rendered;
 pub mod views;
 pub mod writer;
 
@@ -32,6 +34,12 @@ pub struct Server {
     pub views: Arc<Views>,
     pub writer: Writer,
     pub tokens: Tokens,
+    /// Grants of tokens that are stored but not yet recorded in the log: the first admin
+    /// token of an empty store is recorded just before the first write, so that an empty
+    /// store stays empty (and can take an import) until something is written.
+    unrecorded: std::sync::Mutex<Vec<crate::token::Grant>>,
+    /// Set when the server begins to stop, so that endless answers (event streams) end.
+    pub closing: watch::Sender<bool>,
 }
 
 /// A server with its background parts running; [`Running::stop`] ends them in order.
@@ -46,9 +54,11 @@ impl Running {
     /// Opens the data directory (catching up from its checkpoint) and starts the writer and
     /// the projector. Must be called within a tokio runtime.
     pub fn open(data: &Path, catalog: Catalog) -> anyhow::Result<Running> {
+        crate::metrics::install();
         let app = App::open(data, catalog)
             .with_context(|| format!("opening the data directory {}", data.display()))?;
         let tokens = Tokens::open(&app.log)?;
+        let unrecorded = unrecorded_grants(&app.log, &tokens)?;
         let (log, catalog, state, projections) = app.into_parts();
         let catalog = Arc::new(catalog);
         let (writer, writer_thread) = Writer::start(log.clone(), catalog.clone(), state)?;
@@ -62,6 +72,8 @@ impl Running {
                 views,
                 writer,
                 tokens,
+                unrecorded: std::sync::Mutex::new(unrecorded),
+                closing: watch::channel(false).0,
             }),
             writer_thread,
             stop_projector,
@@ -78,44 +90,78 @@ impl Running {
             stop_projector,
             projector,
         } = self;
-        // Every handle but the server's is gone once the HTTP server has stopped.
-        let server = Arc::try_unwrap(server)
-            .map_err(|_| anyhow::anyhow!("requests still hold the server"))?;
-        let Server {
-            log,
-            catalog,
-            views,
-            writer,
-            tokens,
-        } = server;
-        drop((writer, tokens));
+        // Requests that outlived their connection may still hold the server; nothing here
+        // waits for them to let go.
+        server.writer.stop().await;
         let state = tokio::task::spawn_blocking(move || writer_thread.join())
             .await?
             .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?;
-        views.caught_up().await;
+        server.views.caught_up().await;
         let _ = stop_projector.send(true);
         projector.await?;
-        let views = Arc::try_unwrap(views)
-            .map_err(|_| anyhow::anyhow!("the views are still shared"))?
-            .into_live();
-        let head = log.head_position();
-        if state.position() == head && views.position() == head {
-            let catalog = Arc::try_unwrap(catalog).unwrap_or_else(|c| (*c).clone());
-            let app = App::from_parts(log, catalog, state, views);
-            tokio::task::spawn_blocking(move || app.save_checkpoint()).await??;
-        } else {
-            tracing::warn!(
-                head,
-                write_model = state.position(),
-                views = views.position(),
-                "not checkpointing: the write model and the views are not both at the head"
-            );
-        }
+        let head = server.log.head_position();
+        let views = server.views.clone();
+        let log = server.log.clone();
+        tokio::task::spawn_blocking(move || {
+            let live = views.live();
+            if state.position() == head && live.position() == head {
+                crate::app::save_checkpoint_of(&log, &state, &live)
+            } else {
+                tracing::warn!(
+                    head,
+                    write_model = state.position(),
+                    views = live.position(),
+                    "not checkpointing: the write model and the views are not both at the head"
+                );
+                Ok(())
+            }
+        })
+        .await??;
         Ok(())
     }
 }
 
+/// The grants of stored tokens that the log has no record of.
+fn unrecorded_grants(log: &Log, tokens: &Tokens) -> anyhow::Result<Vec<crate::token::Grant>> {
+    let recorded: std::collections::HashSet<String> = log
+        .read_stream(crate::token::STREAM, 1)?
+        .into_iter()
+        .filter_map(|e| match e.event {
+            trellis_events::Event::AccessGranted { token, .. } => Some(token),
+            _ => None,
+        })
+        .collect();
+    Ok(tokens
+        .list()
+        .into_iter()
+        .filter(|g| !recorded.contains(&g.id))
+        .collect())
+}
+
 impl Server {
+    /// Records in the log the grants of tokens made before anything was written (see
+    /// `unrecorded`); every write path calls this first.
+    pub async fn record_grants(&self) -> Result<(), WriteError> {
+        let grants =
+            std::mem::take(&mut *self.unrecorded.lock().unwrap_or_else(|p| p.into_inner()));
+        if grants.is_empty() {
+            return Ok(());
+        }
+        let op = Op::Record {
+            stream: crate::token::STREAM.into(),
+            events: grants.iter().map(|g| g.granted_event()).collect(),
+        };
+        let result = self.writer.submit(op, system_grant(), None, None).await;
+        if result.is_err() {
+            // Not recorded: try again with the next write.
+            self.unrecorded
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(grants);
+        }
+        result.map(drop)
+    }
+
     /// Makes and stores a token, recording its grant in the log first.
     pub async fn grant(
         &self,
@@ -130,6 +176,7 @@ impl Server {
                 return Err(GrantError::UnknownOrg(org.clone()));
             }
         }
+        self.record_grants().await?;
         let op = Op::Record {
             stream: crate::token::STREAM.into(),
             events: vec![minted.grant.granted_event()],
@@ -145,6 +192,7 @@ impl Server {
         by: &crate::token::Grant,
         id: &str,
     ) -> Result<crate::token::Grant, GrantError> {
+        self.record_grants().await?;
         let now = Utc::now();
         let already = self.tokens.get(id).is_some_and(|g| g.revoked_at.is_some());
         let grant = self.tokens.revoke(id, now)?;
@@ -177,26 +225,60 @@ pub async fn run(
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = crate::http::router(server);
+    let app = crate::http::router(server.clone());
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            server.closing.send_replace(true);
+        })
         .await
 }
 
-/// Makes the first admin token of a store that has none (the caller shows it once).
-pub async fn first_admin(server: &Server) -> anyhow::Result<Option<Minted>> {
-    if !server.tokens.is_empty() {
-        return Ok(None);
-    }
-    let system = crate::token::Grant {
+/// The actor of what the server records on its own (the first admin token's grant).
+fn system_grant() -> crate::token::Grant {
+    crate::token::Grant {
         id: String::new(),
         login: "trellis".into(),
         role: Role::Admin,
         org: None,
         created_at: Utc::now(),
         revoked_at: None,
-    };
-    let minted = server.grant(&system, "admin", Role::Admin, None).await?;
+    }
+}
+
+/// Serves `server`'s metrics page, without a token, on `listener` (`--metrics-addr`) until
+/// `shutdown` completes.
+pub async fn run_metrics(
+    listener: TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = crate::http::metrics_router(server);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Makes the first admin token of a store that has none (the caller shows it once). On an
+/// empty log its grant is recorded with the first write (see `Server::record_grants`).
+pub async fn first_admin(server: &Server) -> anyhow::Result<Option<Minted>> {
+    if !server.tokens.is_empty() {
+        return Ok(None);
+    }
+    if server.log.head_position() > 0 {
+        return Ok(Some(
+            server
+                .grant(&system_grant(), "admin", Role::Admin, None)
+                .await?,
+        ));
+    }
+    let minted = Tokens::mint("admin", Role::Admin, None, Utc::now())?;
+    server.tokens.store(&minted)?;
+    server
+        .unrecorded
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(minted.grant.clone());
     Ok(Some(minted))
 }
 

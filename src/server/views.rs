@@ -19,6 +19,7 @@ use tokio::sync::{watch, Semaphore};
 use trellis_events::{Log, LogError};
 use trellis_projections::Projections;
 
+use super::rendered::Rendered;
 use crate::replay;
 
 /// How many as-of folds may run at once.
@@ -41,6 +42,8 @@ pub struct Views {
     as_of_pool: Semaphore,
     /// Recent as-of folds, newest last.
     as_of_kept: Mutex<VecDeque<Arc<Projections>>>,
+    /// Read bodies rendered from these views, by route key and position.
+    pub rendered: Rendered,
 }
 
 /// Views to read from: the live ones under a read lock, or an as-of fold.
@@ -69,12 +72,8 @@ impl Views {
             folded,
             as_of_pool: Semaphore::new(AS_OF_FOLDS),
             as_of_kept: Mutex::new(VecDeque::new()),
+            rendered: Rendered::default(),
         })
-    }
-
-    /// The live views, once nothing else shares them.
-    pub fn into_live(self) -> Projections {
-        self.live.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The position the live views have folded.
@@ -135,9 +134,13 @@ impl Views {
         Ok(())
     }
 
-    /// Waits until the live views hold every event durable now (at most a short while).
+    /// Waits until the live views hold every event durable now (at most a short while);
+    /// when they already do, as they mostly do, it only compares two positions.
     pub async fn caught_up(&self) {
         let head = self.log.head_position();
+        if self.position() >= head {
+            return;
+        }
         let mut folded = self.folded.subscribe();
         let _ = tokio::time::timeout(CATCH_UP_WAIT, folded.wait_for(|p| *p >= head)).await;
     }

@@ -98,7 +98,14 @@ pub enum WriteError {
 /// The handle requests are sent through; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Msg>,
+}
+
+/// What the writer thread receives: a job, or the word to stop once what came before is
+/// answered.
+pub enum Msg {
+    Job(Box<Job>),
+    Stop,
 }
 
 impl Writer {
@@ -126,6 +133,12 @@ impl Writer {
         Ok((Writer { tx }, thread))
     }
 
+    /// Asks the thread to stop once it has answered every job queued before this; later
+    /// jobs are refused.
+    pub async fn stop(&self) {
+        let _ = self.tx.send(Msg::Stop).await;
+    }
+
     /// Queues a job and waits for its answer (once durable, or refused).
     pub async fn submit(
         &self,
@@ -143,7 +156,7 @@ impl Writer {
             reply,
         };
         self.tx
-            .send(job)
+            .send(Msg::Job(Box::new(job)))
             .await
             .map_err(|_| WriteError::Unavailable("the server is shutting down".into()))?;
         answer
@@ -168,19 +181,24 @@ struct Thread {
 }
 
 impl Thread {
-    fn run(&mut self, mut rx: mpsc::Receiver<Job>) {
+    fn run(&mut self, mut rx: mpsc::Receiver<Msg>) {
         let mut carried: Vec<Job> = Vec::new();
+        let mut stopping = false;
         loop {
             let mut jobs = std::mem::take(&mut carried);
             if jobs.is_empty() {
+                if stopping {
+                    return;
+                }
                 match rx.blocking_recv() {
-                    Some(job) => jobs.push(job),
-                    None => return,
+                    Some(Msg::Job(job)) => jobs.push(*job),
+                    Some(Msg::Stop) | None => return,
                 }
             }
-            while jobs.len() < MAX_GROUP {
+            while jobs.len() < MAX_GROUP && !stopping {
                 match rx.try_recv() {
-                    Ok(job) => jobs.push(job),
+                    Ok(Msg::Job(job)) => jobs.push(*job),
+                    Ok(Msg::Stop) => stopping = true,
                     Err(_) => break,
                 }
             }
@@ -321,8 +339,15 @@ impl Thread {
 
     /// Waits for the group's flush and answers each job.
     fn commit(&mut self, in_flight: Vec<InFlight>, mut diverged: bool) {
-        for f in in_flight {
-            let answer = match f.pending.wait() {
+        let group = in_flight.len();
+        for (i, f) in in_flight.into_iter().enumerate() {
+            // The first wait commits the whole group: its time is the group's flush.
+            let started = (i == 0).then(std::time::Instant::now);
+            let waited = f.pending.wait();
+            if let Some(started) = started {
+                crate::metrics::append_group(group, started.elapsed());
+            }
+            let answer = match waited {
                 Ok(appended) => {
                     if appended.first != f.predicted_first || appended.deduplicated {
                         diverged = true;

@@ -328,9 +328,16 @@ async fn scoped_readers_see_only_their_subtree_and_a_revoked_token_is_refused_at
         app.get_as(&viewer, "/orgs/oak/maturity").await.status,
         StatusCode::OK
     );
+    // A body already rendered for a reader who may see it is still refused outside the
+    // scope, and one within it is the same for every reader.
+    assert_eq!(app.get("/orgs/south/maturity").await.status, StatusCode::OK);
     assert_eq!(
         app.get_as(&viewer, "/orgs/south/maturity").await.status,
         StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/orgs/oak/maturity").await.body,
+        app.get_as(&viewer, "/orgs/oak/maturity").await.body
     );
     assert_eq!(
         app.get_as(&viewer, "/orgs/nowhere/maturity").await.status,

@@ -4,7 +4,10 @@
 mod authz;
 mod bad_input;
 mod cycle;
+mod export;
 mod helpers;
+mod metrics;
 mod openapi;
 mod restart;
+mod stream;
 mod writes;
