@@ -357,6 +357,7 @@ impl Log {
             head_file,
             store_file,
             broken: None,
+            failing: false,
         };
         let released = StoreReleased {
             lock_path: dir.join("store").join("db"),
@@ -579,6 +580,18 @@ impl Log {
         })?;
         self.shared.head_tx.send_replace(head.position);
         Ok(head)
+    }
+
+    /// Makes every later commit fail as a failed disk flush does, so that tests can hold the
+    /// callers of a log to what they promise when the disk fails (nothing acknowledged,
+    /// nothing more accepted). Never called by Trellis itself.
+    #[doc(hidden)]
+    pub fn fail_commits(&self) {
+        self.shared
+            .writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failing = true;
     }
 
     /// What an idempotency key was first used for: its fingerprint and where its append
@@ -1169,6 +1182,8 @@ struct Writer {
     store_file: File,
     /// Set when a flush failed: what is durable is then unknown, so no more appends.
     broken: Option<String>,
+    /// Makes every commit fail as a failed flush does (see [`Log::fail_commits`]).
+    failing: bool,
 }
 
 impl Drop for Writer {
@@ -1209,9 +1224,14 @@ impl Writer {
                 staged.batch.insert(&keys::event(first + a as u64), value);
                 segments += 1;
             }
-            let written = self
-                .tree
-                .apply_batch(staged.batch)
+            let injected = self.failing.then(|| {
+                sled::Error::Io(std::io::Error::other(
+                    "a failure injected by Log::fail_commits",
+                ))
+            });
+            let written = injected
+                .map_or(Ok(()), Err)
+                .and_then(|_| self.tree.apply_batch(staged.batch))
                 .and_then(|_| self.db.flush().map(|_| ()))
                 .and_then(|_| self.store_file.sync_data().map_err(sled::Error::from));
             match written {

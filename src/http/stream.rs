@@ -75,6 +75,7 @@ pub async fn stream_show(
     };
     let after = resume.or(q.after).unwrap_or_else(|| s.log.head_position());
     let follower = Follower {
+        _counted: crate::metrics::SseSubscriber::new(),
         events: s.log.subscribe(after),
         closing: s.closing.subscribe(),
         server: s,
@@ -89,6 +90,8 @@ pub async fn stream_show(
 
 /// One subscriber's place in the log.
 struct Follower {
+    /// Counts the stream among the subscribers while it lives.
+    _counted: crate::metrics::SseSubscriber,
     events: Subscription,
     closing: watch::Receiver<bool>,
     server: Arc<Server>,

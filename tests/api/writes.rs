@@ -134,3 +134,45 @@ async fn sixty_four_concurrent_writers_are_all_answered_each_201_once_in_the_log
     assert_eq!(m.body["trajectory"].as_array().map(Vec::len), Some(256));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn when_a_groups_flush_fails_no_writer_gets_a_201_nothing_is_kept_and_later_writes_get_503_while_reads_go_on(
+) {
+    let app = spawn_app().await;
+    app.small_district().await;
+    app.created("/orgs/oak/ratings", json!({"rubric": "leadership-system", "indicator": "8a", "level": "getting_started", "evidence": "before"})).await;
+    let before = app.get("/orgs/oak/maturity").await.body;
+    let head = app.head();
+    app.server.log.fail_commits();
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let client = app.client.clone();
+        let url = format!("{}/orgs/oak/ratings", app.base);
+        let token = app.admin.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"rubric": "leadership-system", "indicator": "8a", "level": "keep_improving", "evidence": format!("lost {i}")});
+            client.post(&url).bearer_auth(&token).json(&body).send().await.expect("answered").status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.expect("a writer"), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    assert_eq!(app.head(), head, "nothing was acknowledged");
+    // Later writes, even of facts the lost ones would have conflicted with, are refused.
+    let later = app
+        .post("/people", json!({"person": "cat", "name": "Cat"}))
+        .await;
+    assert_eq!(later.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(later.error_code(), Some("unavailable"));
+    // Reads go on, from views that hold nothing unwritten.
+    let after = app.get("/orgs/oak/maturity").await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_eq!(after.body, before);
+    assert_eq!(
+        app.get("/orgs/oak/maturity/8a").await.body["trajectory"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    app.stop().await;
+}
