@@ -6,4 +6,5 @@ mod bench;
 mod demo_replay;
 mod helpers;
 mod rubric;
+mod token;
 mod verify;
