@@ -40,7 +40,7 @@ type S = State<Arc<Server>>;
     post,
     path = "/cycles",
     tag = "cycles",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(super::openapi::WriteHeaders),
     request_body(content = crate::command::OpenCycle, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -69,7 +69,7 @@ async fn in_cycle(
     post,
     path = "/cycles/{cycle}/phase",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ChangePhase, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -87,7 +87,7 @@ pub async fn phase_create(
     post,
     path = "/cycles/{cycle}/close",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::CloseCycle, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -105,7 +105,7 @@ pub async fn close_create(
     post,
     path = "/cycles/{cycle}/raci",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::AssignRaci, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -123,7 +123,7 @@ pub async fn raci_create(
     post,
     path = "/cycles/{cycle}/reassignments",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ReassignAccountable, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -141,7 +141,7 @@ pub async fn reassignments_create(
     post,
     path = "/cycles/{cycle}/adjustments",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::LogAdjustment, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -159,7 +159,7 @@ pub async fn adjustments_create(
     post,
     path = "/cycles/{cycle}/celebrations",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::LogCelebration, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -177,7 +177,7 @@ pub async fn celebrations_create(
     post,
     path = "/cycles/{cycle}/reflections",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::AnswerReflection, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -195,7 +195,7 @@ pub async fn reflections_create(
     post,
     path = "/cycles/{cycle}/reflections/{question}/revisions",
     tag = "cycles",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("question" = String, Path, description = "A reflection question's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("question" = String, Path, description = "A reflection question's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ReviseReflection, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]

@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<Arc<Server>> {
     post,
     path = "/events/{position}/retractions",
     tag = "events",
-    params(("position" = u64, Path, description = "An event's log position"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("position" = u64, Path, description = "An event's log position"), super::openapi::WriteHeaders),
     request_body(content = crate::command::RetractEvent, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]

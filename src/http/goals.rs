@@ -33,7 +33,7 @@ type S = State<Arc<Server>>;
     post,
     path = "/cycles/{cycle}/goals",
     tag = "goals",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::SetGoal, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -63,7 +63,7 @@ async fn on_goal(
     post,
     path = "/cycles/{cycle}/goals/{goal}/revisions",
     tag = "goals",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ReviseGoal, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -81,7 +81,7 @@ pub async fn revisions_create(
     post,
     path = "/cycles/{cycle}/goals/{goal}/met",
     tag = "goals",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::MarkGoalMet, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -99,7 +99,7 @@ pub async fn met_create(
     post,
     path = "/cycles/{cycle}/goals/{goal}/dropped",
     tag = "goals",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::DropGoal, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -117,7 +117,7 @@ pub async fn dropped_create(
     post,
     path = "/cycles/{cycle}/goals/{goal}/measures",
     tag = "goals",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::RecordMeasure, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]

@@ -32,7 +32,7 @@ type S = State<Arc<Server>>;
     post,
     path = "/cycles/{cycle}/goals/{goal}/milestones",
     tag = "milestones",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("goal" = String, Path, description = "A goal's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::PlanMilestone, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -64,7 +64,7 @@ async fn on_milestone(
     post,
     path = "/cycles/{cycle}/milestones/{milestone}/reschedules",
     tag = "milestones",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::RescheduleMilestone, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -82,7 +82,7 @@ pub async fn reschedules_create(
     post,
     path = "/cycles/{cycle}/milestones/{milestone}/reached",
     tag = "milestones",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::MarkMilestoneReached, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -100,7 +100,7 @@ pub async fn reached_create(
     post,
     path = "/cycles/{cycle}/milestones/{milestone}/missed",
     tag = "milestones",
-    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("cycle" = String, Path, description = "A cycle's id"), ("milestone" = String, Path, description = "A milestone's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::MarkMilestoneMissed, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]

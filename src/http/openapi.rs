@@ -358,3 +358,16 @@ pub struct Minted {
 pub struct TokenList {
     pub tokens: Vec<Grant>,
 }
+
+/// The headers every write route takes.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only its documentation is used
+pub struct WriteHeaders {
+    /// Makes a retry safe: the same key and request answer the first write again.
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+    /// The stream version the write expects, e.g. "3".
+    #[param(rename = "If-Match")]
+    if_match: Option<u64>,
+}

@@ -44,7 +44,7 @@ type S = State<Arc<Server>>;
     post,
     path = "/orgs",
     tag = "orgs",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(super::openapi::WriteHeaders),
     request_body(content = crate::command::RegisterOrgUnit, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -61,7 +61,7 @@ pub async fn orgs_create(
     post,
     path = "/orgs/{org}/roles",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::DefineRole, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -79,7 +79,7 @@ pub async fn roles_create(
     post,
     path = "/orgs/{org}/roles/{role}/holders",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("role" = String, Path, description = "A role's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), ("role" = String, Path, description = "A role's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::AssignRole, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -98,7 +98,7 @@ pub async fn role_holders_create(
     post,
     path = "/orgs/{org}/roles/{role}/releases",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("role" = String, Path, description = "A role's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), ("role" = String, Path, description = "A role's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ReleaseRole, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -117,7 +117,7 @@ pub async fn role_releases_create(
     post,
     path = "/orgs/{org}/vision",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::AdoptVision, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -135,7 +135,7 @@ pub async fn vision_create(
     post,
     path = "/orgs/{org}/vision/revisions",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ReviseVision, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -153,7 +153,7 @@ pub async fn vision_revisions_create(
     post,
     path = "/orgs/{org}/vision/reviews",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::ReviewVision, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -171,7 +171,7 @@ pub async fn vision_reviews_create(
     post,
     path = "/orgs/{org}/agreements",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::RecordAgreement, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -189,7 +189,7 @@ pub async fn agreements_create(
     post,
     path = "/orgs/{org}/plans",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::RecordStrategicPlan, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -207,7 +207,7 @@ pub async fn plans_create(
     post,
     path = "/orgs/{org}/rubrics",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::AdoptRubric, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]
@@ -225,7 +225,7 @@ pub async fn rubric_adoptions_create(
     post,
     path = "/orgs/{org}/ratings",
     tag = "orgs",
-    params(("org" = String, Path, description = "An org unit's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(("org" = String, Path, description = "An org unit's id"), super::openapi::WriteHeaders),
     request_body(content = crate::command::RateIndicator, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]

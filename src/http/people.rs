@@ -31,7 +31,7 @@ type S = State<Arc<Server>>;
     post,
     path = "/people",
     tag = "people",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and request answer the first write again"), ("If-Match" = Option<u64>, Header, description = "The stream version the write expects, e.g. \"3\"")),
+    params(super::openapi::WriteHeaders),
     request_body(content = crate::command::AddPerson, content_type = "application/json"),
     responses((status = 201, description = "Recorded: where each event landed", body = super::openapi::Written), super::openapi::WriteErrors)
 )]

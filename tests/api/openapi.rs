@@ -193,6 +193,18 @@ async fn refusals_are_documented_in_the_error_shape() {
                         "{method} {path} does not document {status}"
                     );
                 }
+                if path != "/api/v1/import" && path != "/api/v1/tokens" {
+                    let headers: Vec<&str> = op["parameters"]
+                        .as_array()
+                        .map(|ps| {
+                            ps.iter()
+                                .filter(|p| p["in"] == "header")
+                                .filter_map(|p| p["name"].as_str())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    assert_eq!(headers, ["Idempotency-Key", "If-Match"], "{method} {path}");
+                }
                 // An import's body is an export, JSON Lines; every other write takes JSON.
                 let media = if path == "/api/v1/import" {
                     "application/x-ndjson"
