@@ -27,7 +27,7 @@ const ENTRIES: Entries = Entries::Skipped;
 
 /// Bumped when the write model's shape or fold changes (with the projections' own
 /// `CODE_VERSION`, it decides whether a checkpoint can be used).
-pub const STATE_VERSION: u32 = 6;
+pub const STATE_VERSION: u32 = 7;
 
 /// Why a command did not land.
 #[derive(Debug, thiserror::Error)]

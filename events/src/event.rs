@@ -9,6 +9,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::kind::{Kind, Retraction};
+
 /// Kinds of org unit; the tree is state → district → school.
 #[derive(
     Clone,
@@ -463,41 +465,12 @@ pub const KINDS: [&str; 33] = [
 impl Event {
     /// The stable type name, as stored in the log.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Event::OrgUnitRegistered { .. } => "org_unit_registered",
-            Event::PersonAdded { .. } => "person_added",
-            Event::RoleDefined { .. } => "role_defined",
-            Event::RoleAssigned { .. } => "role_assigned",
-            Event::RoleReleased { .. } => "role_released",
-            Event::VisionAdopted { .. } => "vision_adopted",
-            Event::VisionReviewed { .. } => "vision_reviewed",
-            Event::VisionRevised { .. } => "vision_revised",
-            Event::AgreementRecorded { .. } => "agreement_recorded",
-            Event::StrategicPlanRecorded { .. } => "strategic_plan_recorded",
-            Event::RubricAdopted { .. } => "rubric_adopted",
-            Event::IndicatorRated { .. } => "indicator_rated",
-            Event::CycleOpened { .. } => "cycle_opened",
-            Event::CyclePhaseChanged { .. } => "cycle_phase_changed",
-            Event::CycleClosed { .. } => "cycle_closed",
-            Event::GoalSet { .. } => "goal_set",
-            Event::GoalRevised { .. } => "goal_revised",
-            Event::GoalMet { .. } => "goal_met",
-            Event::GoalDropped { .. } => "goal_dropped",
-            Event::MilestonePlanned { .. } => "milestone_planned",
-            Event::MilestoneRescheduled { .. } => "milestone_rescheduled",
-            Event::MilestoneReached { .. } => "milestone_reached",
-            Event::MilestoneMissed { .. } => "milestone_missed",
-            Event::MeasureRecorded { .. } => "measure_recorded",
-            Event::RaciAssigned { .. } => "raci_assigned",
-            Event::AccountableReassigned { .. } => "accountable_reassigned",
-            Event::AdjustmentLogged { .. } => "adjustment_logged",
-            Event::CelebrationLogged { .. } => "celebration_logged",
-            Event::ReflectionAnswered { .. } => "reflection_answered",
-            Event::ReflectionRevised { .. } => "reflection_revised",
-            Event::AccessGranted { .. } => "access_granted",
-            Event::AccessRevoked { .. } => "access_revoked",
-            Event::EventRetracted { .. } => "event_retracted",
-        }
+        Kind::of(self).name()
+    }
+
+    /// Whether this fact can be retracted ([`Kind::retraction`]).
+    pub fn retraction(&self) -> Retraction {
+        Kind::of(self).retraction()
     }
 
     /// The schema version of this event type's payload as written today.

@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`event`]: the domain facts, past-tense variants with stable type names.
+//! - [`kind`]: each kind of fact's type name and whether it can be retracted, defined once.
 //! - [`envelope`]: bookkeeping around a fact, its stored bytes and the SHA-256 chain link.
 //! - `body`: the stored body read fast in the one shape the log writes it.
 //! - [`upcast`]: reading payloads written under an older schema.
@@ -22,6 +23,7 @@ pub mod compact;
 pub mod date;
 pub mod envelope;
 pub mod event;
+pub mod kind;
 pub mod log;
 mod prefetch;
 mod repack;
@@ -33,6 +35,7 @@ pub use append::{Append, AppendError, Appended, Expected, NewEvent};
 pub use compact::Compacted;
 pub use envelope::{Envelope, Hash};
 pub use event::*;
+pub use kind::{Kind, Retraction};
 pub use log::{Head, Log, LogError, Options, Pending, Record, Subscription};
 pub use repack::Repacked;
 pub use verify::{Problem, Report};

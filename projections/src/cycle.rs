@@ -2,9 +2,10 @@
 //! status, summary), its goals and milestones with their live histories, its reflections, and
 //! (when [`Entries::Kept`]) the entries of its timeline.
 //!
-//! Phases, goals, milestones and reflection answers keep the facts that change them as
-//! [`Live`] lists and derive their current state from those lists, so a retraction (of a
-//! reschedule, a reached milestone, a reassignment, an answer…) undoes exactly one fact. A
+//! Phases, the closing, goals, milestones and reflection answers keep the facts that change
+//! them as [`Live`] lists and derive their current state from those lists, so a retraction (of
+//! a reschedule, a reached milestone, a reassignment, an answer, the closing…) undoes exactly
+//! one fact: a retracted closing leaves the cycle open, as if it had never been closed. A
 //! retraction finds that fact by its position in those lists, never through the entries, so
 //! it is as exact when the entries are not kept.
 
@@ -278,7 +279,9 @@ pub struct Cycle {
     pub opening: Opening,
     pub opened: Stamp,
     pub phases: Live<PhaseChange>,
-    pub closed: Option<Stamped<String>>,
+    /// The live closings with their summaries: one while the cycle is closed, none while it
+    /// is open (retracting the closing reopens it).
+    pub closings: Live<String>,
     /// In the order they were set or planned (see [`ById`] for why not a hash map).
     pub goals: ById<Name, Goal>,
     pub milestones: ById<Name, Milestone>,
@@ -316,7 +319,7 @@ impl Cycle {
             id,
             opened: Stamp::interned(env, names),
             phases: Live::default(),
-            closed: None,
+            closings: Live::default(),
             goals: ById::new(),
             milestones: ById::new(),
             answers: BTreeMap::new(),
@@ -386,10 +389,7 @@ impl Cycle {
                 self.phases.push(stamp, PhaseChange { from, to });
             }
             Fact::CycleClosed { summary } => {
-                self.closed = Some(Stamped {
-                    stamp,
-                    value: summary,
-                });
+                self.closings.push(stamp, summary);
             }
             Fact::GoalSet(g) => {
                 let GoalSet {
@@ -533,7 +533,7 @@ impl Cycle {
     /// unique along the log, so at most one does; a position no record holds (a fact that
     /// changed nothing, or one already retracted) changes nothing.
     fn untrack(&mut self, position: u64) {
-        if self.phases.retract(position).is_some() {
+        if self.phases.retract(position).is_some() || self.closings.retract(position).is_some() {
             return;
         }
         if self.goals.values_mut().any(|g| g.retract(position)) {
@@ -561,8 +561,13 @@ impl Cycle {
         self.phases.last().map_or(Phase::Plan, |c| c.value.to)
     }
 
+    /// The live closing, if the cycle is closed.
+    pub fn closed(&self) -> Option<&Stamped<String>> {
+        self.closings.last()
+    }
+
     pub fn is_closed(&self) -> bool {
-        self.closed.is_some()
+        self.closed().is_some()
     }
 
     /// The header as the API shows it.
@@ -576,9 +581,9 @@ impl Cycle {
             } else {
                 CycleStatus::Open
             },
-            summary: self.closed.as_ref().map(|c| c.value.clone()),
+            summary: self.closed().map(|c| c.value.clone()),
             opened: self.opened.clone(),
-            closed: self.closed.as_ref().map(|c| c.stamp.clone()),
+            closed: self.closed().map(|c| c.stamp.clone()),
         }
     }
 

@@ -144,12 +144,11 @@ pub struct StrategicPlan {
     pub celebrate_success: String,
 }
 
-/// Which document a retractable event changed.
+/// Which document a retractable event changed (a vision's review, a role's holder; numbered
+/// versions of documents are not retractable, see [`crate::is_retractable`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 enum DocAt {
     Vision(String),
-    Agreement(String),
-    Plan(String),
     Role(String, String),
 }
 
@@ -257,7 +256,6 @@ impl Documents {
                     .or_default()
                     .versions
                     .push(stamp(), v);
-                self.index(env, DocAt::Vision(org.clone()));
             }
             Event::VisionReviewed {
                 org,
@@ -292,7 +290,6 @@ impl Documents {
                     .entry(org.clone())
                     .or_default()
                     .push(stamp(), a);
-                self.index(env, DocAt::Agreement(org.clone()));
             }
             Event::StrategicPlanRecorded {
                 org,
@@ -308,15 +305,18 @@ impl Documents {
                     celebrate_success: celebrate_success.clone(),
                 };
                 self.plans.entry(org.clone()).or_default().push(stamp(), p);
-                self.index(env, DocAt::Plan(org.clone()));
             }
             Event::EventRetracted { position, .. } => self.retract(*position),
             _ => {}
         }
     }
 
+    /// Remembers where a fact went, if it can be retracted at all (numbered versions of
+    /// documents cannot: a further version corrects them).
     fn index(&mut self, env: &Envelope, at: DocAt) {
-        self.at.insert(env.position, at);
+        if crate::is_retractable(&env.event) {
+            self.at.insert(env.position, at);
+        }
     }
 
     fn role_mut(&mut self, org: &str, role: &str) -> &mut Role {
@@ -337,16 +337,12 @@ impl Documents {
         match at {
             DocAt::Vision(org) => {
                 if let Some(v) = self.visions.get_mut(org) {
-                    if v.versions.retract(position).is_none() {
-                        v.reviews.retract(position);
-                    }
+                    v.reviews.retract(position);
                     if v.versions.is_empty() && v.reviews.is_empty() {
                         self.visions.remove(org);
                     }
                 }
             }
-            DocAt::Agreement(org) => retract_in(&mut self.agreements, org, position),
-            DocAt::Plan(org) => retract_in(&mut self.plans, org, position),
             DocAt::Role(org, role) => {
                 let Some(roles) = self.roles.get_mut(org) else {
                     return;
@@ -417,16 +413,6 @@ impl Documents {
     }
 }
 
-/// Retracts one version of an org's document, dropping the document once none is left.
-fn retract_in<T>(docs: &mut BTreeMap<String, Live<T>>, org: &str, position: u64) {
-    if let Some(live) = docs.get_mut(org) {
-        live.retract(position);
-        if live.is_empty() {
-            docs.remove(org);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,7 +439,8 @@ mod tests {
     }
 
     #[test]
-    fn given_a_vision_revision_retracted_the_adopted_version_is_current_again() {
+    fn given_a_vision_revision_retracted_it_stays_current_since_versions_are_not_retractable() {
+        // The command side refuses such a retraction; one in the log anyway changes nothing.
         let mut log = Log::new();
         log.vision_adopted("d1", 1, "Every child known");
         let revised = log.vision_revised("d1", 2, "Typo'd vision", "oops");
@@ -461,8 +448,8 @@ mod tests {
         let p = log.fold();
 
         let v = p.documents.vision("d1").expect("d1 has a vision");
-        assert_eq!(versions(v), [1]);
-        assert_eq!(v.current().map(|c| c.value.version), Some(1));
+        assert_eq!(versions(v), [1, 2]);
+        assert_eq!(v.current().map(|c| c.value.version), Some(2));
     }
 
     #[test]
@@ -512,7 +499,8 @@ mod tests {
     }
 
     #[test]
-    fn given_agreements_and_plans_recorded_twice_the_latest_is_current_and_all_are_kept() {
+    fn given_document_versions_recorded_twice_the_latest_is_current_and_a_retraction_removes_none()
+    {
         let mut log = Log::new();
         log.agreement("d1", 1, "We meet weekly");
         log.agreement("d1", 2, "We meet biweekly");
@@ -528,10 +516,11 @@ mod tests {
                 .map(|a| a.value.how_we_work.as_str()),
             Some("We meet biweekly")
         );
-        assert_eq!(p.documents.plans("d1").len(), 1);
+        // Numbered versions are corrected by a further version, not retracted.
+        assert_eq!(p.documents.plans("d1").len(), 2);
         assert_eq!(
             p.documents.plan("d1").map(|a| a.value.focus.as_str()),
-            Some("Literacy")
+            Some("Numeracy")
         );
         assert!(p.documents.plan("d2").is_none());
     }

@@ -63,7 +63,7 @@ mod properties;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use trellis_events::{Envelope, Event};
+use trellis_events::{Envelope, Event, Kind, Retraction};
 
 pub use accountability::{Accountability, PersonView};
 pub use audit::{AuditEntry, AuditFilter};
@@ -81,7 +81,7 @@ pub use timeline::{Entries, Timelines};
 /// Bump it whenever any view's fields or any fold's behaviour change, even if the JSON would
 /// still parse: a checkpoint built by an older fold would otherwise silently disagree with a
 /// rebuild.
-pub const CODE_VERSION: u32 = 5;
+pub const CODE_VERSION: u32 = 6;
 
 /// Every view, folded together from one log.
 ///
@@ -289,32 +289,9 @@ pub fn as_of_instant<'a>(
     Projections::fold(events.into_iter().take_while(|e| e.recorded_at <= t))
 }
 
-/// Whether an event of this kind can be retracted; views index only these, so a retraction
-/// naming anything else (which the command side refuses) changes nothing.
+/// Whether an event of this kind can be retracted, by the one rule the write model follows too
+/// ([`Kind::retraction`]); views index only these, so a retraction naming anything else
+/// (which the command side refuses) changes nothing.
 pub fn is_retractable(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::IndicatorRated { .. }
-            | Event::MeasureRecorded { .. }
-            | Event::AdjustmentLogged { .. }
-            | Event::CelebrationLogged { .. }
-            | Event::ReflectionAnswered { .. }
-            | Event::ReflectionRevised { .. }
-            | Event::MilestoneRescheduled { .. }
-            | Event::MilestoneReached { .. }
-            | Event::MilestoneMissed { .. }
-            | Event::GoalRevised { .. }
-            | Event::GoalMet { .. }
-            | Event::GoalDropped { .. }
-            | Event::RaciAssigned { .. }
-            | Event::AccountableReassigned { .. }
-            | Event::RoleAssigned { .. }
-            | Event::RoleReleased { .. }
-            | Event::VisionReviewed { .. }
-            | Event::VisionRevised { .. }
-            | Event::AgreementRecorded { .. }
-            | Event::StrategicPlanRecorded { .. }
-            | Event::RubricAdopted { .. }
-            | Event::CyclePhaseChanged { .. }
-    )
+    matches!(Kind::of(event).retraction(), Retraction::Allowed)
 }

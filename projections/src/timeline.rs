@@ -1083,6 +1083,43 @@ mod tests {
     }
 
     #[test]
+    fn given_the_closing_retracted_the_cycle_is_open_again_and_its_items_are_back_on_accountability(
+    ) {
+        let mut log = cycle_with_goal_and_milestone();
+        let closed = log.close_cycle("c1", "Wrong cycle closed");
+        let before = log.fold();
+        assert_eq!(
+            before.timelines.cycle("c1").map(Cycle::is_closed),
+            Some(true)
+        );
+        assert!(before.person_view("ann", date(2024, 9, 3)).open.is_empty());
+
+        log.as_actor("auditor")
+            .retract("cycle-c1", closed, "closed the wrong cycle");
+        let mut lean = crate::Projections::without_entries();
+        lean.extend(log.envelopes());
+        let full = log.fold();
+        for p in [&full, &lean] {
+            let cycle = p.timelines.cycle("c1").expect("c1");
+            let header = cycle.header();
+            assert_eq!(header.status, CycleStatus::Open);
+            assert_eq!(header.summary, None);
+            assert_eq!(header.closed, None);
+            assert!(!cycle.is_closed());
+            let ann = p.person_view("ann", date(2024, 9, 3));
+            let bob = p.person_view("bob", date(2024, 9, 3));
+            assert_eq!(ann.open.len(), 1, "goal g1 is open again");
+            assert_eq!(bob.open.len(), 1, "milestone m1 is open again");
+        }
+        let entries = full.timelines.timeline("c1").expect("c1");
+        assert!(!kinds(&entries).contains(&"cycle_closed"));
+        let last = entries.last().expect("the retraction is an entry");
+        assert_eq!(last.kind, "event_retracted");
+        assert_eq!(last.actor, "auditor");
+        assert!(last.summary.contains("cycle closed"), "{}", last.summary);
+    }
+
+    #[test]
     fn given_views_without_entries_retractions_still_undo_exactly_and_no_timeline_is_kept() {
         let mut log = cycle_with_goal_and_milestone();
         log.phase("c1", Phase::Plan, Phase::Do);

@@ -1,18 +1,19 @@
 //! Corrections: a mistaken fact is retracted by a later fact that names its log position and
 //! says why. The log keeps both; views ignore the retracted fact from then on.
 //!
-//! Only facts whose undo is simple can be retracted (see `state::Kind::retraction`):
+//! Only facts whose undo is simple can be retracted (see `trellis_events::Kind::retraction`,
+//! which the views follow too):
 //! structural facts (an org unit, a person, a cycle, a goal, a milestone, a vision's
 //! adoption) are referred to by later facts, and numbered versions of documents would leave
 //! a hole in their numbering, so both are corrected by a later revision instead.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use trellis_events::Event;
+use trellis_events::{Event, Kind, Retraction};
 
 use super::check;
 use super::error::CommandError;
-use super::state::{Kind, Owner, Retraction, State};
+use super::state::{Owner, State};
 use super::Decision;
 
 /// Retract the fact at a log position, with a reason.
@@ -38,17 +39,9 @@ pub(super) fn retract(
     let p = c.position;
     let fact = state
         .at(p)
-        .filter(|f| f.kind != Kind::Gap)
         .ok_or_else(|| CommandError::not_found("position", "event at position", p.to_string()))?;
     match fact.kind.retraction() {
         Retraction::Allowed => {}
-        Retraction::Missing => {
-            return Err(CommandError::not_found(
-                "position",
-                "event at position",
-                p.to_string(),
-            ));
-        }
         Retraction::Structural(what) => {
             return Err(CommandError::invalid(
                 "position",
@@ -106,6 +99,8 @@ mod tests {
     use super::*;
     use serde_json::json;
     use trellis_events::stream;
+    use trellis_projections::cycle::CycleStatus;
+    use trellis_projections::Projections;
 
     fn retract(position: u64) -> super::super::Command {
         cmd(
@@ -265,6 +260,66 @@ mod tests {
             Some(false)
         );
         when(&state, retract(met_at)).then_events("cycle-c1", vec![retracted(met_at)]);
+    }
+
+    #[test]
+    fn retracting_a_closing_reopens_the_cycle_in_the_write_model_and_in_every_view() {
+        // Given c1 closed,
+        let mut events = history();
+        events.push(in_cycle(
+            "c1",
+            Event::CycleClosed {
+                cycle: "c1".into(),
+                summary: "closed too soon".into(),
+            },
+        ));
+        let closed_at = events.len() as u64;
+        let closed = Projections::fold(&envelopes(events.clone()));
+        assert!(closed.person_view("ana", today()).open.is_empty());
+        let set_goal = || {
+            cmd(
+                json!({"command": "set_goal", "cycle": "c1", "statement": "Cut chronic absence",
+                       "due_on": "2025-06-15", "accountable": "ben"}),
+            )
+        };
+        when(&given(events.clone()), set_goal()).then_error("cycle");
+
+        // when its closing is retracted,
+        let d = when(&given(events.clone()), retract(closed_at))
+            .then_events("cycle-c1", vec![retracted(closed_at)]);
+        events.extend(d.events.iter().map(|e| (d.stream.clone(), e.event.clone())));
+        let state = given(events.clone());
+        let views = Projections::fold(&envelopes(events));
+
+        // then the write model takes goals again,
+        assert_eq!(
+            state.cycle_phase("c1").map(|(_, closed)| closed),
+            Some(false)
+        );
+        when(&state, set_goal()).decision();
+        // and every view says c1 is open, with its items back on accountability.
+        let cycle = views.timelines.cycle("c1").expect("c1 is known");
+        let header = cycle.header();
+        assert_eq!(header.status, CycleStatus::Open);
+        assert_eq!((header.summary, header.closed), (None, None));
+        let timeline = cycle.timeline();
+        assert!(timeline.iter().all(|e| e.kind != "cycle_closed"));
+        assert_eq!(
+            timeline.last().map(|e| e.kind.as_str()),
+            Some("event_retracted")
+        );
+        let open = |who: &str| -> Vec<String> {
+            let view = views.person_view(who, today());
+            view.open.iter().map(|i| i.item.id().to_string()).collect()
+        };
+        assert_eq!(open("ana"), ["g1"]);
+        assert_eq!(open("ben"), ["m1"]);
+        assert_eq!(
+            views
+                .accountability
+                .unowned(&views.timelines, &views.documents, "d1"),
+            []
+        );
     }
 
     #[test]

@@ -8,7 +8,15 @@ use trellis_events::{
     OrgKind, Phase, RaciRole,
 };
 
-use super::testkit::{commit, context, given, history};
+use std::collections::HashSet;
+
+use proptest::sample::Index;
+use trellis_events::Event;
+use trellis_projections::cycle::Status as ViewStatus;
+use trellis_projections::Projections;
+
+use super::state::Status;
+use super::testkit::{commit, context, envelopes, given, history};
 use super::*;
 
 // Pools repeat the values that exist in `history()` so most commands reach the rules
@@ -340,6 +348,63 @@ fn build(s: &Seed) -> Command {
     }
 }
 
+/// What the write model says of every cycle and item, one line each, sorted.
+fn write_model_sees(state: &State) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (id, c) in &state.cycles {
+        lines.push(format!(
+            "{id}: closed {}, {:?}",
+            c.is_closed(),
+            c.phase.current()
+        ));
+        for (g, goal) in c.goals.iter() {
+            lines.push(format!(
+                "{id}/{g}: {:?}, {}",
+                goal.status.current(),
+                goal.accountable.current()
+            ));
+        }
+        for (m, ms) in c.milestones.iter() {
+            lines.push(format!(
+                "{id}/{m}: {:?}, {}, due {}",
+                ms.status.current(),
+                ms.accountable.current(),
+                ms.due.current()
+            ));
+        }
+    }
+    lines.sort();
+    lines
+}
+
+/// The same, as the views say it.
+fn views_see(views: &Projections) -> Vec<String> {
+    let status = |s: ViewStatus| match s {
+        ViewStatus::Open => Status::Open,
+        ViewStatus::Met | ViewStatus::Reached => Status::Done,
+        ViewStatus::Dropped | ViewStatus::Missed => Status::Abandoned,
+    };
+    let mut lines = Vec::new();
+    for c in views.timelines.cycles() {
+        let id = &c.id;
+        lines.push(format!("{id}: closed {}, {:?}", c.is_closed(), c.phase()));
+        for g in c.goal_views() {
+            lines.push(format!(
+                "{id}/{}: {:?}, {}",
+                g.id,
+                status(g.status),
+                g.accountable
+            ));
+        }
+        for m in c.milestone_views() {
+            let (mid, st, who, due) = (&m.id, status(m.status), &m.accountable, m.due_on);
+            lines.push(format!("{id}/{mid}: {st:?}, {who}, due {due}"));
+        }
+    }
+    lines.sort();
+    lines
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -398,5 +463,69 @@ proptest! {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_retraction_of_any_event_is_refused_unless_the_one_rule_allows_it_and_then_every_fold_agrees(
+        seeds in prop::collection::vec(seed(), 1..60),
+        picks in prop::collection::vec(any::<Index>(), 1..12),
+    ) {
+        // Positions are drawn from every event of the log, whatever its kind.
+        let ctx = context();
+        let mut events = history();
+        let mut state = given(events.clone());
+        let accept = |state: &mut State, events: &mut Vec<(String, Event)>, d: &Decision| {
+            commit(state, d);
+            events.extend(d.events.iter().map(|e| (d.stream.clone(), e.event.clone())));
+        };
+        for s in &seeds {
+            if let Ok(d) = decide(&state, &build(s), &ctx) {
+                accept(&mut state, &mut events, &d);
+            }
+        }
+        for pick in &picks {
+            let p = pick.index(events.len()) as u64 + 1;
+            let target = events[pick.index(events.len())].1.clone();
+            let command = Command::RetractEvent(RetractEvent {
+                position: p,
+                reason: "drawn at random".into(),
+                on: None,
+            });
+            match decide(&state, &command, &ctx) {
+                Ok(d) => {
+                    prop_assert!(target.retraction().is_allowed(), "{} retracted", target.kind());
+                    accept(&mut state, &mut events, &d);
+                }
+                Err(e) if target.retraction().is_allowed() => {
+                    // Allowed by the rule, refused by the state: already retracted, or in a
+                    // cycle that is closed.
+                    prop_assert!(matches!(e, CommandError::Conflict { .. }), "{e:?}");
+                }
+                Err(e) => prop_assert!(matches!(e, CommandError::Invalid { .. }), "{e:?}"),
+            }
+        }
+
+        // The write model and the views agree, and both equal folding the log as if every
+        // retracted event (and every retraction) had never been recorded.
+        let retracted: HashSet<u64> = events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::EventRetracted { position, .. } => Some(*position),
+                _ => None,
+            })
+            .collect();
+        let clean: Vec<(String, Event)> = events
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, e))| {
+                !retracted.contains(&(*i as u64 + 1)) && !matches!(e, Event::EventRetracted { .. })
+            })
+            .map(|(_, e)| e.clone())
+            .collect();
+        let views = Projections::fold(&envelopes(events));
+        let expected = write_model_sees(&given(clean.clone()));
+        prop_assert_eq!(&write_model_sees(&state), &expected);
+        prop_assert_eq!(&views_see(&views), &expected);
+        prop_assert_eq!(&views_see(&Projections::fold(&envelopes(clean))), &expected);
     }
 }

@@ -3,15 +3,15 @@
 //! [`State::apply`] is pure bookkeeping (no rule, no I/O, no clock): rules live in the
 //! command modules. The state must stay compact because the whole log is folded through it,
 //! so it keeps ids, statuses and version numbers, never texts. Per log position it keeps one
-//! 8-byte [`Slot`] (its stream, its kind, whether it was retracted), which is what a
+//! 8-byte [`Slot`] (its stream, its [`Kind`], whether it was retracted), which is what a
 //! retraction needs to be validated and routed.
 //!
 //! Retracted facts stop counting. Every fact a retraction can undo is kept in a small
 //! per-item history tagged with its log position ([`Tracked`], the reflection and RACI
 //! lists, the rubric adoptions), so undoing one is "forget that position" and the current
 //! value is recomputed from what is left. Facts whose undo is not simple (structural facts
-//! and numbered versions of documents) cannot be retracted at all; see
-//! [`Kind::retraction`].
+//! and numbered versions of documents) cannot be retracted at all; what can is defined once,
+//! beside the events, by [`Kind::retraction`], which the views follow too.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +28,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::NaiveDate;
 use trellis_events::{
-    stream, Envelope, Event, IndicatorTarget, ItemRef, MeasureDef, OrgKind, Phase, RaciRole,
+    stream, Envelope, Event, IndicatorTarget, ItemRef, Kind, MeasureDef, OrgKind, Phase, RaciRole,
 };
 
 /// Positions further ahead than this are not given slots (see [`State::record_slot`]).
@@ -65,7 +65,8 @@ pub struct State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Slot {
     stream: u32,
-    kind: Kind,
+    /// `None` for a position the log skipped (it never does; see [`MAX_GAP`]).
+    kind: Option<Kind>,
     retracted: bool,
 }
 
@@ -437,153 +438,6 @@ impl<T> Tracked<T> {
     }
 }
 
-/// The type of the fact at a log position, one byte per slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) enum Kind {
-    /// A position the log skipped (it never does; see [`MAX_GAP`]).
-    Gap,
-    OrgUnitRegistered,
-    PersonAdded,
-    RoleDefined,
-    RoleAssigned,
-    RoleReleased,
-    VisionAdopted,
-    VisionReviewed,
-    VisionRevised,
-    AgreementRecorded,
-    StrategicPlanRecorded,
-    RubricAdopted,
-    IndicatorRated,
-    CycleOpened,
-    CyclePhaseChanged,
-    CycleClosed,
-    GoalSet,
-    GoalRevised,
-    GoalMet,
-    GoalDropped,
-    MilestonePlanned,
-    MilestoneRescheduled,
-    MilestoneReached,
-    MilestoneMissed,
-    MeasureRecorded,
-    RaciAssigned,
-    AccountableReassigned,
-    AdjustmentLogged,
-    CelebrationLogged,
-    ReflectionAnswered,
-    ReflectionRevised,
-    EventRetracted,
-    AccessGranted,
-    AccessRevoked,
-}
-
-/// Whether a fact can be retracted, and if not, how it is corrected instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) enum Retraction {
-    Allowed,
-    /// It created something later facts refer to; the hint says how it is corrected.
-    Structural(&'static str),
-    /// It is a numbered version of a document; retracting it would reuse its number.
-    Versioned(&'static str),
-    /// Retractions are final: to restore a fact, record it again.
-    Final,
-    /// There is no fact at that position.
-    Missing,
-}
-
-impl Kind {
-    fn of(event: &Event) -> Kind {
-        match event {
-            Event::OrgUnitRegistered { .. } => Kind::OrgUnitRegistered,
-            Event::PersonAdded { .. } => Kind::PersonAdded,
-            Event::RoleDefined { .. } => Kind::RoleDefined,
-            Event::RoleAssigned { .. } => Kind::RoleAssigned,
-            Event::RoleReleased { .. } => Kind::RoleReleased,
-            Event::VisionAdopted { .. } => Kind::VisionAdopted,
-            Event::VisionReviewed { .. } => Kind::VisionReviewed,
-            Event::VisionRevised { .. } => Kind::VisionRevised,
-            Event::AgreementRecorded { .. } => Kind::AgreementRecorded,
-            Event::StrategicPlanRecorded { .. } => Kind::StrategicPlanRecorded,
-            Event::RubricAdopted { .. } => Kind::RubricAdopted,
-            Event::IndicatorRated { .. } => Kind::IndicatorRated,
-            Event::CycleOpened { .. } => Kind::CycleOpened,
-            Event::CyclePhaseChanged { .. } => Kind::CyclePhaseChanged,
-            Event::CycleClosed { .. } => Kind::CycleClosed,
-            Event::GoalSet { .. } => Kind::GoalSet,
-            Event::GoalRevised { .. } => Kind::GoalRevised,
-            Event::GoalMet { .. } => Kind::GoalMet,
-            Event::GoalDropped { .. } => Kind::GoalDropped,
-            Event::MilestonePlanned { .. } => Kind::MilestonePlanned,
-            Event::MilestoneRescheduled { .. } => Kind::MilestoneRescheduled,
-            Event::MilestoneReached { .. } => Kind::MilestoneReached,
-            Event::MilestoneMissed { .. } => Kind::MilestoneMissed,
-            Event::MeasureRecorded { .. } => Kind::MeasureRecorded,
-            Event::RaciAssigned { .. } => Kind::RaciAssigned,
-            Event::AccountableReassigned { .. } => Kind::AccountableReassigned,
-            Event::AdjustmentLogged { .. } => Kind::AdjustmentLogged,
-            Event::CelebrationLogged { .. } => Kind::CelebrationLogged,
-            Event::ReflectionAnswered { .. } => Kind::ReflectionAnswered,
-            Event::ReflectionRevised { .. } => Kind::ReflectionRevised,
-            Event::EventRetracted { .. } => Kind::EventRetracted,
-            Event::AccessGranted { .. } => Kind::AccessGranted,
-            Event::AccessRevoked { .. } => Kind::AccessRevoked,
-        }
-    }
-
-    /// Whether a fact of this kind can be retracted, and if not, why and what to do.
-    pub fn retraction(self) -> Retraction {
-        use Retraction::*;
-        match self {
-            Kind::Gap => Missing,
-            Kind::OrgUnitRegistered => {
-                Structural("an org unit's registration; record the right facts about it instead")
-            }
-            Kind::PersonAdded => {
-                Structural("a person's addition; record the right facts about them instead")
-            }
-            Kind::CycleOpened => {
-                Structural("a cycle's opening; close it with a summary that says why")
-            }
-            Kind::GoalSet => Structural("a goal; revise it, or drop it with a reason"),
-            Kind::MilestonePlanned => Structural(
-                "a milestone; reschedule it, reassign it, or mark it missed with a reason",
-            ),
-            Kind::VisionAdopted => {
-                Structural("a vision's adoption; record a revision of the vision")
-            }
-            Kind::VisionRevised => Versioned("record a further revision of the vision"),
-            Kind::RoleDefined => Versioned("define the role again with a reason"),
-            Kind::AgreementRecorded => Versioned("record a new version of the agreement"),
-            Kind::StrategicPlanRecorded => Versioned("record a new version of the strategic plan"),
-            Kind::EventRetracted => Final,
-            // Who could do what stays on the record; a token is revoked, not retracted.
-            Kind::AccessGranted | Kind::AccessRevoked => {
-                Structural("a token's grant or revocation; revoke the token instead")
-            }
-            Kind::RoleAssigned
-            | Kind::RoleReleased
-            | Kind::VisionReviewed
-            | Kind::RubricAdopted
-            | Kind::IndicatorRated
-            | Kind::CyclePhaseChanged
-            | Kind::CycleClosed
-            | Kind::GoalRevised
-            | Kind::GoalMet
-            | Kind::GoalDropped
-            | Kind::MilestoneRescheduled
-            | Kind::MilestoneReached
-            | Kind::MilestoneMissed
-            | Kind::MeasureRecorded
-            | Kind::RaciAssigned
-            | Kind::AccountableReassigned
-            | Kind::AdjustmentLogged
-            | Kind::CelebrationLogged
-            | Kind::ReflectionAnswered
-            | Kind::ReflectionRevised => Allowed,
-        }
-    }
-}
-
 impl State {
     /// An empty state, as before the first event of the log.
     pub fn new() -> Self {
@@ -717,7 +571,7 @@ impl State {
         Some(Position {
             stream: &stream.name,
             owner: &stream.owner,
-            kind: slot.kind,
+            kind: slot.kind?,
             retracted: slot.retracted,
         })
     }
@@ -955,7 +809,7 @@ fn record_slot(slots: &mut Vec<Slot>, position: u64, stream: u32, kind: Kind) {
     }
     let gap = Slot {
         stream,
-        kind: Kind::Gap,
+        kind: None,
         retracted: false,
     };
     for _ in next..position {
@@ -963,7 +817,7 @@ fn record_slot(slots: &mut Vec<Slot>, position: u64, stream: u32, kind: Kind) {
     }
     slots.push(Slot {
         stream,
-        kind,
+        kind: Some(kind),
         retracted: false,
     });
 }

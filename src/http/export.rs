@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<Arc<Server>> {
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// `jsonl` (default): one verifiable line per event; `csv`: one row per event.
+    #[param(inline)]
     pub format: Option<Format>,
 }
 

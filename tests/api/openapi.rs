@@ -245,3 +245,36 @@ async fn write_bodies_leave_out_the_paths_ids() {
     let org = properties("RegisterOrgUnit");
     assert!(org.contains(&"org".to_string()), "{org:?}");
 }
+
+/// Every `$ref` in `value`, wherever it stands.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(r)) => out.push(r),
+                    _ => refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_in_the_document_names_a_schema_it_holds() {
+    let app = spawn_app().await;
+    let doc = app.get("/openapi.json").await.body;
+    let mut found = Vec::new();
+    refs(&doc, &mut found);
+    assert!(!found.is_empty());
+    for r in found {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or(r);
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{r} does not exist in the document"
+        );
+    }
+    app.stop().await;
+}
