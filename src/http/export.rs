@@ -112,7 +112,7 @@ impl Write for Chunks {
     post,
     path = "/import",
     tag = "audit",
-    request_body(content = String, content_type = "application/x-ndjson", description = "A JSONL export"),
+    request_body(content = String, content_type = "text/plain", description = "A JSONL export (JSON Lines: sent as text/plain or application/x-ndjson)"),
     responses(
         (status = 201, description = "Restored: the number of events and the head hash", body = Object),
         super::openapi::WriteErrors

@@ -51,7 +51,7 @@ pub struct StreamQuery {
     tag = "events",
     params(StreamQuery, ("Last-Event-ID" = Option<u64>, Header, description = "The last position received: resume after it")),
     responses(
-        (status = 200, description = "Server-Sent Events: `id` is the position, `event` the kind, `data` the event as GET /events shows it", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events: `id` is the position, `event` the kind, `data` the event as GET /events shows it", content_type = "text/event-stream", body = SseEvent),
         super::openapi::ReadErrors
     )
 )]
@@ -86,6 +86,18 @@ pub async fn stream_show(
         Some((Ok(event), f))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}
+
+/// One event of the stream, as a client's SSE parser sees it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // only its documentation is used
+pub struct SseEvent {
+    /// The event's log position.
+    id: String,
+    /// The event's kind, e.g. `indicator_rated`.
+    event: String,
+    /// The event as `GET /events` shows it, as JSON text.
+    data: String,
 }
 
 /// One subscriber's place in the log.

@@ -223,7 +223,7 @@ async fn an_import_over_http_restores_into_an_empty_server_and_is_refused_by_a_p
         app.client
             .post(format!("{}/import", app.base))
             .bearer_auth(&app.admin)
-            .header("content-type", "application/x-ndjson")
+            .header("content-type", "text/plain")
             .body(body)
     };
     // A tampered file writes nothing.

@@ -205,9 +205,10 @@ async fn refusals_are_documented_in_the_error_shape() {
                         .unwrap_or_default();
                     assert_eq!(headers, ["Idempotency-Key", "If-Match"], "{method} {path}");
                 }
-                // An import's body is an export, JSON Lines; every other write takes JSON.
+                // An import's body is an export, JSON Lines sent as text; every other write
+                // takes JSON.
                 let media = if path == "/api/v1/import" {
-                    "application/x-ndjson"
+                    "text/plain"
                 } else {
                     "application/json"
                 };
