@@ -9,6 +9,25 @@ use trellis_rubric::Catalog;
 
 use crate::helpers::{spawn_app, spawn_demo};
 
+/// Whether python3 can run here. A machine with only the Rust toolchain may lack it: the
+/// script's checks are then skipped, with a line saying so; CI (which sets `CI`) has it and
+/// must run them.
+fn have_python() -> bool {
+    let found = Command::new("python3").arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have python3 to run tools/verify_export.py"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "tools/verify_export.py checks skipped: no python3 here"
+        );
+    }
+    found
+}
+
 /// Runs tools/verify_export.py on `file`: (success, what it printed).
 fn python_verify(file: &Path) -> (bool, String) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/verify_export.py");
@@ -43,10 +62,17 @@ async fn the_demos_export_verifies_with_the_script_and_each_tampered_copy_fails_
     let dir = tempfile::tempdir().expect("temp dir");
     let good = dir.path().join("good.jsonl");
     std::fs::write(&good, &text).expect("writes");
-    let (ok, said) = python_verify(&good);
-    assert!(ok, "{said}");
+    let python = have_python();
     let head = app.server.log.head();
-    assert!(said.contains(&head.hash.to_hex()), "{said}");
+    if python {
+        let (ok, said) = python_verify(&good);
+        assert!(ok, "{said}");
+        assert!(said.contains(&head.hash.to_hex()), "{said}");
+    }
+    assert_eq!(
+        trellis::export::verify(&good).ok().map(|(_, h)| h),
+        Some(head.hash)
+    );
     assert_eq!(
         app.get("/audit/verify").await.body["head_hash"],
         head.hash.to_hex()
@@ -96,9 +122,11 @@ async fn the_demos_export_verifies_with_the_script_and_each_tampered_copy_fails_
     for (what, copy, at) in tampered {
         let file = dir.path().join("bad.jsonl");
         write_lines(&file, &copy);
-        let (ok, said) = python_verify(&file);
-        assert!(!ok, "{what} passed: {said}");
-        assert!(said.contains(&at), "{what}: {said} does not name {at}");
+        if python {
+            let (ok, said) = python_verify(&file);
+            assert!(!ok, "{what} passed: {said}");
+            assert!(said.contains(&at), "{what}: {said} does not name {at}");
+        }
         // The importer refuses it too, and writes nothing.
         let target = tempfile::tempdir().expect("temp dir");
         let log = trellis_events::Log::open(target.path()).expect("log");
