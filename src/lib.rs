@@ -21,6 +21,7 @@ pub mod command;
 pub mod demo;
 pub mod export;
 pub mod http;
+pub mod instant;
 pub mod metrics;
 pub mod progress;
 pub mod replay;

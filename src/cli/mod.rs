@@ -13,7 +13,7 @@ mod token;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use crate::instant::{day, instant_from, instant_until};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Trellis: an event-sourced improvement-cycle tracker for school districts.
@@ -95,42 +95,6 @@ pub enum Command {
 /// "1 step", "3 steps": a count with its noun, for text output.
 fn counted(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
-/// An instant on the command line: RFC 3339, or a day (UTC) standing for its start, so that
-/// `--from 2025-03-01` takes in all of that day.
-fn instant_from(s: &str) -> Result<DateTime<Utc>, String> {
-    instant(s, NaiveTime::MIN)
-}
-
-/// An instant on the command line: RFC 3339, or a day (UTC) standing for its end, so that
-/// `--as-of 2025-03-01` and `--to 2025-03-01` take in everything recorded that day.
-fn instant_until(s: &str) -> Result<DateTime<Utc>, String> {
-    // Checked when compiling: a valid time of day.
-    const LAST: NaiveTime = match NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999) {
-        Some(t) => t,
-        None => panic!("23:59:59.999999999 is a time of day"),
-    };
-    instant(s, LAST)
-}
-
-fn instant(s: &str, time_of_day: NaiveTime) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    match day(s) {
-        Ok(day) => Ok(day.and_time(time_of_day).and_utc()),
-        Err(_) => Err(format!(
-            "expected an instant (RFC 3339, e.g. 2025-03-01T00:00:00Z) or a day (2025-03-01), \
-             got {s:?}"
-        )),
-    }
-}
-
-/// A day on the command line (`--today`), with the same kind of message as an instant's.
-fn day(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| format!("expected a day such as 2025-03-01, got {s:?} ({e})"))
 }
 
 /// How a command prints what it shows.

@@ -12,9 +12,10 @@ use trellis_events::{Envelope, Log, KINDS};
 use trellis_projections::{AuditFilter, Projections};
 
 use super::error::ApiError;
-use super::extract::{instant_from, instant_until, Caller, JsonBytes, Q};
+use super::extract::{Caller, JsonBytes, Q};
 use super::read::{DEFAULT_PAGE, MAX_PAGE};
 use super::write::{command, id};
+use crate::instant::{instant_from, instant_until};
 use crate::server::Server;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

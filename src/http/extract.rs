@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
+
+use crate::instant::instant_until;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use trellis_projections::org_tree::OrgTree;
@@ -244,31 +246,4 @@ impl PointQuery {
             instant,
         })
     }
-}
-
-/// An instant: RFC 3339, or a day standing for its last moment (everything recorded that
-/// day is in).
-pub fn instant_until(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let last = NaiveTime::from_hms_nano_opt(23, 59, 59, 999_999_999).unwrap_or(NaiveTime::MIN);
-    day(s).map(|d| d.and_time(last).and_utc()).map_err(|_| {
-        format!("expected an instant (RFC 3339, e.g. 2025-03-01T00:00:00Z) or a day (2025-03-01), got {s:?}")
-    })
-}
-
-/// An instant: RFC 3339, or a day standing for its first moment.
-pub fn instant_from(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    day(s).map(|d| d.and_time(NaiveTime::MIN).and_utc()).map_err(|_| {
-        format!("expected an instant (RFC 3339, e.g. 2025-03-01T00:00:00Z) or a day (2025-03-01), got {s:?}")
-    })
-}
-
-pub fn day(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|e| format!("expected a day such as 2025-03-01, got {s:?} ({e})"))
 }
